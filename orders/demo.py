@@ -1,0 +1,28 @@
+"""Helpers for the domains' demo data (seed_demo)."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.color import no_style
+from django.db import connection
+
+
+def demo_user(username: str, *, email: str = "", first_name: str = "", last_name: str = "",
+              password: str | None = None):
+    """Get or create a demo user; set its password when given."""
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(
+        username=username,
+        defaults={"email": email, "first_name": first_name, "last_name": last_name},
+    )
+    if password is not None and not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def reset_sequences(*models) -> None:
+    """After inserting rows with explicit ids (the seeds' ids), move PostgreSQL's
+    sequences past them so the next generated id does not collide. No-op on SQLite."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

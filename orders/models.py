@@ -1,0 +1,98 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def hash_token(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def generate_raw_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ApiToken(models.Model):
+    """A bearer token of a user. Only its hash is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    label = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=TOKEN_PREFIX_LENGTH, db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    abilities = models.JSONField(
+        default=list, blank=True, help_text='For example ["orders:read", "orders:write"].'
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.label or 'no label'}) of {self.user}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    def has_ability(self, ability: str) -> bool:
+        """`*` grants everything, `orders:*` every ability of `orders:`."""
+        abilities = set(self.abilities or [])
+        if "*" in abilities or ability in abilities:
+            return True
+        scope = ability.split(":", 1)[0]
+        return f"{scope}:*" in abilities
+
+
+class OrderEvent(models.Model):
+    """One change of one order of any domain: the order's history."""
+
+    class Via(models.TextChoices):
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Import"
+        SYSTEM = "system", "System"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    order = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(max_length=50, help_text="What happened: create, cancel, place…")
+    from_state = models.CharField(max_length=50, blank=True)
+    to_state = models.CharField(max_length=50, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_events",
+    )
+    via = models.CharField(max_length=10, choices=Via.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        change = f"{self.from_state or '∅'} → {self.to_state}" if self.to_state else ""
+        return f"{self.action} {change}".strip()

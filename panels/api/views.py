@@ -1,0 +1,148 @@
+from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from rest_framework import generics, permissions, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.pagination import HeaderLimitOffsetPagination
+from orders.auth import READ_WRITE_ABILITIES, HasAbility
+from orders.services import api_token_create
+from panels import selectors, services
+from panels.api.serializers import (
+    CustomerSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    PanelSerializer,
+    TokenAuthSerializer,
+)
+from panels.models import CustomerPanelOrder
+
+
+def render_partner_error(error: ApiError) -> dict:
+    """The partner API's documented error body."""
+    non_field = error.non_field_errors or ([] if error.fields_only else [error.message])
+    return {"errors": error.fields_only, "non-field-errors": non_field}
+
+
+class IsPartner(permissions.BasePermission):
+    message = "This user does not belong to a partner."
+
+    def has_permission(self, request, view):
+        view.partner = selectors.partner_for_user(request.user)
+        return view.partner is not None
+
+
+class PartnerAPIMixin:
+    """Bearer token with abilities, a partner behind it, and the partner's error body."""
+
+    permission_classes = [permissions.IsAuthenticated, HasAbility, IsPartner]
+    required_abilities = READ_WRITE_ABILITIES
+    pagination_class = HeaderLimitOffsetPagination
+
+    def get_exception_handler(self):
+        return exception_handler_for(render_partner_error)
+
+
+class OrderFilter(filters.FilterSet):
+    customer_id = filters.NumberFilter(field_name="customer_id")
+    status = filters.ChoiceFilter(choices=CustomerPanelOrder.Status.choices)
+    created_at = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+
+    class Meta:
+        model = CustomerPanelOrder
+        fields = ["customer_id", "status", "created_at"]
+
+
+class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
+    """GET: the partner's orders (filters customer_id, status, created_at_after/_before).
+    POST: create an order for one of the partner's customers."""
+
+    serializer_class = OrderSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        return selectors.orders_for_partner(self.partner)
+
+    def post(self, request):
+        payload = OrderCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = services.order_create(
+            partner=self.partner,
+            customer_id=payload.validated_data["customer_id"],
+            panel_skus=[item["panel_sku"] for item in payload.validated_data["order_items"]],
+            actor=request.user,
+            via="api",
+        )
+        order = selectors.orders_for_partner(self.partner).get(pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        return selectors.orders_for_partner(self.partner)
+
+
+class OrderCancelView(PartnerAPIMixin, APIView):
+    def post(self, request, pk):
+        order = get_object_or_404(selectors.orders_for_partner(self.partner), pk=pk)
+        services.order_cancel(order=order, actor=request.user, via="api")
+        order = selectors.orders_for_partner(self.partner).get(pk=pk)
+        return Response(OrderSerializer(order).data)
+
+
+class CustomerListCreateView(PartnerAPIMixin, generics.ListCreateAPIView):
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self):
+        return selectors.customers_for_partner(self.partner)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.customer_create(
+            partner=self.partner, **serializer.validated_data
+        )
+
+
+class CustomerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
+    serializer_class = CustomerSerializer
+
+    def get_queryset(self):
+        return selectors.customers_for_partner(self.partner)
+
+
+class PanelListView(PartnerAPIMixin, generics.ListAPIView):
+    serializer_class = PanelSerializer
+
+    def get_queryset(self):
+        return selectors.panels_available()
+
+
+class TokenAuthView(APIView):
+    """POST username and password; answer a new API token for that user."""
+
+    authentication_classes = []
+    permission_classes = []
+    serializer_class = TokenAuthSerializer
+
+    def get_exception_handler(self):
+        return exception_handler_for(render_partner_error)
+
+    def post(self, request):
+        credentials = TokenAuthSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(request._request, **credentials.validated_data)
+        if user is None:
+            raise ValidationError(
+                {"non_field_errors": ["Unable to log in with provided credentials."]}
+            )
+        if selectors.partner_for_user(user) is None:
+            raise PermissionDenied("This user does not belong to a partner.")
+        _, raw = api_token_create(
+            user=user, label="api-token-auth", abilities=["orders:read", "orders:write"]
+        )
+        return Response({"token": raw})

@@ -1,0 +1,89 @@
+"""Every write of the panels domain."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from orders.lifecycle import Transition, transition
+from orders.services import order_event_record
+from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
+
+Status = CustomerPanelOrder.Status
+
+# The panels order lifecycle, as data.
+CANCEL = Transition("cancel", source={Status.CREATED}, target=Status.CANCELED)
+
+
+def customer_create(
+    *,
+    partner: Partner,
+    first_name: str,
+    last_name: str,
+    reference_id: str = "",
+    email: str = "",
+    date_of_birth: date | None = None,
+) -> Customer:
+    customer = Customer(
+        partner=partner,
+        first_name=first_name,
+        last_name=last_name,
+        reference_id=reference_id or "",
+        email=email or "",
+        date_of_birth=date_of_birth,
+    )
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def order_items_validate(panel_skus: list[str]) -> list[Panel]:
+    """The panels for the skus, in request order; every problem named."""
+    if not panel_skus:
+        raise ValidationError({"order_items": ["At least one order item is required."]})
+    duplicates = sorted({sku for sku in panel_skus if panel_skus.count(sku) > 1})
+    if duplicates:
+        raise ValidationError(
+            {"order_items": [f"Panel sku '{sku}' is given more than once." for sku in duplicates]}
+        )
+    panels = {p.sku: p for p in Panel.objects.filter(sku__in=panel_skus, is_active=True)}
+    unknown = [sku for sku in panel_skus if sku not in panels]
+    if unknown:
+        raise ValidationError(
+            {"order_items": [f"Unknown or inactive panel sku '{sku}'." for sku in unknown]}
+        )
+    return [panels[sku] for sku in panel_skus]
+
+
+def order_create(
+    *,
+    partner: Partner,
+    customer_id: int,
+    panel_skus: list[str],
+    actor=None,
+    via: str = "api",
+    created_at=None,
+) -> CustomerPanelOrder:
+    """Create an order of the partner's customer with one item per sku, atomically."""
+    customer = Customer.objects.filter(pk=customer_id, partner=partner).first()
+    if customer is None:
+        raise ValidationError({"customer_id": [f"No customer with id {customer_id}."]})
+    panels = order_items_validate(panel_skus)
+    with transaction.atomic():
+        order = CustomerPanelOrder.objects.create(
+            customer=customer, created_at=created_at or timezone.now()
+        )
+        CustomerPanelOrderItem.objects.bulk_create(
+            CustomerPanelOrderItem(order=order, panel=panel, position=index)
+            for index, panel in enumerate(panels)
+        )
+        order_event_record(order=order, action="create", via=via, actor=actor,
+                           to_state=order.status)
+    return order
+
+
+def order_cancel(*, order: CustomerPanelOrder, actor=None, via: str = "api") -> CustomerPanelOrder:
+    return transition(
+        order, CANCEL, actor=actor, via=via, changes=lambda o: {"canceled_at": timezone.now()}
+    )
