@@ -57,6 +57,10 @@ class CustomerPanelOrder(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(
+        max_length=100, null=True, blank=True, unique=True,
+        help_text="The order's id in the system it was imported from.",
+    )
 
     class Meta:
         ordering = ["id"]

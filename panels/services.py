@@ -38,6 +38,21 @@ def customer_create(
     return customer
 
 
+def panel_upsert(*, sku: str, name: str, is_license_required: bool = False,
+                 is_active: bool = True) -> tuple[Panel, str]:
+    """Create or update a panel by sku; say whether it was created, updated or unchanged."""
+    wanted = {"name": name, "is_license_required": is_license_required, "is_active": is_active}
+    panel = Panel.objects.filter(sku=sku).first()
+    if panel is None:
+        return Panel.objects.create(sku=sku, **wanted), "created"
+    if all(getattr(panel, k) == v for k, v in wanted.items()):
+        return panel, "unchanged"
+    for k, v in wanted.items():
+        setattr(panel, k, v)
+    panel.save(update_fields=list(wanted))
+    return panel, "updated"
+
+
 def order_items_validate(panel_skus: list[str]) -> list[Panel]:
     """The panels for the skus, in request order; every problem named."""
     if not panel_skus:
@@ -64,6 +79,7 @@ def order_create(
     actor=None,
     via: str = "api",
     created_at=None,
+    external_id: str | None = None,
 ) -> CustomerPanelOrder:
     """Create an order of the partner's customer with one item per sku, atomically."""
     customer = Customer.objects.filter(pk=customer_id, partner=partner).first()
@@ -72,7 +88,7 @@ def order_create(
     panels = order_items_validate(panel_skus)
     with transaction.atomic():
         order = CustomerPanelOrder.objects.create(
-            customer=customer, created_at=created_at or timezone.now()
+            customer=customer, created_at=created_at or timezone.now(), external_id=external_id
         )
         CustomerPanelOrderItem.objects.bulk_create(
             CustomerPanelOrderItem(order=order, panel=panel, position=index)

@@ -51,6 +51,22 @@ def post_json(client, url, body, token):
                        content_type="application/json", **bearer(token))
 
 
+# (body, field named in the 400, text in its message); the importer must agree.
+BAD_ORDER_BODIES = [
+    ({"customer_id": 319, "order_items": [{"panel_sku": "no-such-panel"}]},
+     "order_items", "no-such-panel"),
+    ({"customer_id": 319, "order_items": []}, "order_items", ""),
+    ({"customer_id": 319, "order_items": [{"panel_sku": "hormone-1"},
+                                           {"panel_sku": "hormone-1"}]},
+     "order_items", "hormone-1"),
+    ({"order_items": [{"panel_sku": "hormone-1"}]}, "customer_id", "required"),
+    ({"customer_id": "abc", "order_items": [{"panel_sku": "hormone-1"}]},
+     "customer_id", "integer"),
+    ({"customer_id": 319, "order_items": [{}]}, "order_items[0].panel_sku", "required"),
+    ({"customer_id": 319, "order_items": "hormone-1"}, "order_items", ""),
+]
+
+
 class TestSeedExamples:
     def test_get_one_order_as_the_seed_shows(self, client, demo):
         response = client.get(f"{ORDERS_URL}101/", **bearer(demo["partner"]["token"]))
@@ -124,22 +140,7 @@ class TestTenancy:
 
 
 class TestBadInput:
-    @pytest.mark.parametrize(
-        "body, field, text",
-        [
-            ({"customer_id": 319, "order_items": [{"panel_sku": "no-such-panel"}]},
-             "order_items", "no-such-panel"),
-            ({"customer_id": 319, "order_items": []}, "order_items", ""),
-            ({"customer_id": 319, "order_items": [{"panel_sku": "hormone-1"},
-                                                   {"panel_sku": "hormone-1"}]},
-             "order_items", "hormone-1"),
-            ({"order_items": [{"panel_sku": "hormone-1"}]}, "customer_id", "required"),
-            ({"customer_id": "abc", "order_items": [{"panel_sku": "hormone-1"}]},
-             "customer_id", "integer"),
-            ({"customer_id": 319, "order_items": [{}]}, "order_items[0].panel_sku", "required"),
-            ({"customer_id": 319, "order_items": "hormone-1"}, "order_items", ""),
-        ],
-    )
+    @pytest.mark.parametrize("body, field, text", BAD_ORDER_BODIES)
     def test_rejected_with_400_naming_the_field_and_nothing_written(
         self, client, demo, body, field, text
     ):

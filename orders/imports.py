@@ -1,0 +1,421 @@
+"""Streaming import framework behind `import_orders`, `import_catalog` and `export_orders`.
+
+The framework reads a file (JSON Lines, or CSV whose rows are grouped into one record per
+order), hands the records to the domain in batches, commits each batch in its own
+transaction (so an interrupted run leaves only whole orders), reports every bad row and
+shows progress. A domain supplies an `OrderImporter` in `<domain>/importers.py`:
+
+- `import_batch(items, actor=...)`: validate a batch of records with the same rules as
+  its API, write the good ones set-based, and say per record what happened. It runs
+  inside the batch's transaction.
+- `csv_record(rows)`: the rows of one order in a CSV file as one JSON Lines record.
+- `export_records(filters)` / `csv_rows(record)`: what `export_orders` writes, in the form
+  `import_batch` reads back.
+
+Records carry an optional `external_id`; a domain keys re-runs on it (and on its own
+natural key where it has one), so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO, Any
+
+from django.db import transaction
+
+ERRORS_KEY = "_errors"  # errors written back into a rejected record; ignored on re-import
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass
+class RowError:
+    line: int
+    key: str
+    field: str
+    message: str
+
+    def as_text(self) -> str:
+        key = f" [{self.key}]" if self.key else ""
+        return f"line {self.line}{key} {self.field}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "key": self.key, "field": self.field,
+                "message": self.message}
+
+
+@dataclass
+class SourceItem:
+    """One order read from the file: its first line number and its record (or why not)."""
+
+    line: int
+    record: dict | None
+    lines_read: int = 1
+    raw: str = ""
+    errors: list[RowError] = field(default_factory=list)
+    outcome: Outcome | None = None
+
+    def reject(self, field_name: str, message: str, key: str = "") -> None:
+        self.errors.append(RowError(self.line, key, field_name, message))
+        self.outcome = Outcome.REJECTED
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as the format says (exit status 2)."""
+
+
+def errors_from_validation(exc) -> list[tuple[str, str]]:
+    """(field, message) pairs, flattened as the APIs name fields, of a Django
+    ValidationError or of a DRF serializer's `.errors`."""
+    from orders.api.exceptions import NON_FIELD, flatten_errors
+
+    if isinstance(exc, dict):
+        detail = exc
+    elif hasattr(exc, "error_dict"):
+        detail = exc.message_dict
+    else:
+        detail = {NON_FIELD: exc.messages}
+    return [
+        (name, message)
+        for name, messages in flatten_errors(detail).items()
+        for message in messages
+    ]
+
+
+class Importer(ABC):
+    """What a domain imports: its orders (OrderImporter) or its catalog."""
+
+    domain: str = ""
+    noun: str = "orders"  # what a record is, in the summary
+    csv_supported: bool = True
+    csv_key: str | None = "external_id"  # rows with the same value form one record;
+    #                                        None: every CSV row is a record of its own
+    csv_columns: list[str] = []  # the columns it reads (and export_orders writes)
+
+    def record_key(self, record: dict) -> str:
+        """How a bad row is named in the report: its external id, else the domain's key."""
+        return str(record.get("external_id") or "")
+
+    def csv_record(self, rows: list[dict[str, str]]) -> dict:
+        """The CSV rows of one record as the record JSON Lines would carry."""
+        return dict(rows[0])
+
+    @abstractmethod
+    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        """Validate and write a batch; set each item's outcome (and errors when rejected)."""
+
+    def order_lines(self, record: dict) -> int:
+        """How many order lines a record holds, for the rate shown to the operator."""
+        return 1
+
+
+class OrderImporter(Importer):
+    """A domain's orders: import, and the export that writes what the import reads."""
+
+    def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def csv_rows(self, record: dict) -> list[dict]:
+        """One exported record as its CSV rows (one per order line)."""
+        raise NotImplementedError
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+class CountingReader:
+    """Iterates a binary stream line by line, counting bytes for progress."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self.stream:
+            self.bytes_read += len(raw)
+            yield raw
+
+
+def read_jsonl(reader: CountingReader) -> Iterator[SourceItem]:
+    for number, raw in enumerate(reader, start=1):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            record = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            item = SourceItem(number, None, raw=raw.decode("utf-8", "replace").rstrip("\n"))
+            item.reject("json", f"not valid JSON ({exc})")
+            yield item
+            continue
+        if not isinstance(record, dict):
+            item = SourceItem(number, None, raw=text.decode("utf-8", "replace"))
+            item.reject("json", f"expected a JSON object, got {type(record).__name__}")
+            yield item
+            continue
+        record.pop(ERRORS_KEY, None)
+        yield SourceItem(number, record)
+
+
+def read_csv(reader: CountingReader, importer: Importer) -> Iterator[SourceItem]:
+    """Group consecutive rows with the same key into one record."""
+    if not importer.csv_supported:
+        raise ImportFileError(f"{importer.domain} is imported from JSON Lines only")
+    text_lines = (raw.decode("utf-8-sig") for raw in reader)
+    rows = csv.DictReader(text_lines)
+    if rows.fieldnames is None:
+        return
+    if importer.csv_key and importer.csv_key not in rows.fieldnames:
+        raise ImportFileError(
+            f"the CSV header has no '{importer.csv_key}' column "
+            f"(it groups the rows of one order); columns: {', '.join(rows.fieldnames)}"
+        )
+    group: list[dict] = []
+    group_line = 0
+    for row in rows:
+        line = rows.line_num
+        if None in row:  # more cells than header columns
+            item = SourceItem(line, None, raw=json.dumps(row.get(None)))
+            item.reject("csv", f"row has {len(row) - 1 + len(row[None])} cells, "
+                               f"the header has {len(rows.fieldnames)}")
+            yield item
+            continue
+        if group and (
+            importer.csv_key is None or row[importer.csv_key] != group[0][importer.csv_key]
+        ):
+            yield csv_item(importer, group_line, group)
+            group = []
+        if not group:
+            group_line = line
+        group.append(row)
+    if group:
+        yield csv_item(importer, group_line, group)
+
+
+def csv_item(importer: Importer, line: int, rows: list[dict]) -> SourceItem:
+    from django.core.exceptions import ValidationError
+
+    try:
+        record = importer.csv_record(rows)
+    except ValidationError as exc:
+        item = SourceItem(line, None, lines_read=len(rows), raw=json.dumps(rows))
+        for name, message in errors_from_validation(exc):
+            item.reject(name, message, key=rows[0].get(importer.csv_key or "", ""))
+        return item
+    return SourceItem(line, record, lines_read=len(rows))
+
+
+def detect_format(path: str, given: str | None) -> str:
+    if given:
+        return given
+    name = path.lower()
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    raise ImportFileError(
+        f"cannot tell the format of {path!r} from its name: pass --format jsonl or csv"
+    )
+
+
+def open_source(path: str) -> tuple[IO[bytes], int | None]:
+    """The file (or standard input for '-') as bytes, and its size when known."""
+    if path == "-":
+        return sys.stdin.buffer, None
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        size = os.fstat(stream.fileno()).st_size if os.path.isfile(path) else None
+    except OSError:
+        size = None
+    return stream, size
+
+
+# --- running -------------------------------------------------------------------------
+
+
+@dataclass
+class ImportStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    order_lines: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def orders(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+    @property
+    def seconds(self) -> float:
+        return max(time.monotonic() - self.started, 1e-9)
+
+    noun: str = "orders"
+
+    def count(self, item: SourceItem, importer: Importer) -> None:
+        outcome = item.outcome or Outcome.REJECTED
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+        if item.record is not None:
+            self.order_lines += importer.order_lines(item.record)
+
+    def summary(self, *, dry_run: bool = False, rolled_back: bool = False) -> str:
+        rate = self.order_lines / self.seconds
+        text = (
+            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"rejected {self.rejected} ({self.orders} {self.noun}, {self.order_lines} lines) "
+            f"in {self.seconds:.2f} s, {rate:,.0f} lines/s"
+        )
+        if dry_run:
+            return f"Dry run, nothing written: would have {text}"
+        if rolled_back:
+            return f"--atomic: rejected rows, nothing written. Would have {text}"
+        if self.orders and self.orders == self.unchanged:
+            return f"Nothing changed: all {self.orders} {self.noun} were imported before. {text}"
+        return text
+
+
+class Progress:
+    """A tqdm bar on a terminal; otherwise a plain line every few seconds."""
+
+    PLAIN_EVERY = 5.0
+
+    def __init__(self, stream: IO[str], *, total_bytes: int | None, enabled: bool):
+        self.stream = stream
+        self.enabled = enabled
+        self.bar = None
+        self.last_plain = time.monotonic()
+        self.done_bytes = 0
+        if enabled and stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total_bytes, unit="B", unit_scale=True, file=stream,
+                            desc="importing", dynamic_ncols=True)
+
+    def update(self, bytes_read: int, stats: ImportStats) -> None:
+        if not self.enabled:
+            return
+        rate = stats.order_lines / stats.seconds
+        if self.bar is not None:
+            self.bar.update(bytes_read - self.done_bytes)
+            self.bar.set_postfix(orders=stats.orders, lines=stats.order_lines,
+                                 lines_s=f"{rate:,.0f}", rejected=stats.rejected, refresh=False)
+        elif time.monotonic() - self.last_plain >= self.PLAIN_EVERY:
+            self.last_plain = time.monotonic()
+            self.stream.write(
+                f"... {stats.orders} orders, {stats.order_lines} order lines, "
+                f"{stats.rejected} rejected, {rate:,.0f} order lines/s\n"
+            )
+            self.stream.flush()
+        self.done_bytes = bytes_read
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _RollBack(Exception):
+    """Raised to leave an atomic block, undoing it (dry runs, --atomic with rejections)."""
+
+
+def batched(items: Iterable[SourceItem], size: int) -> Iterator[list[SourceItem]]:
+    batch: list[SourceItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_import(
+    importer: Importer,
+    items: Iterable[SourceItem],
+    *,
+    batch_size: int,
+    atomic: bool,
+    dry_run: bool,
+    actor=None,
+    on_error=None,
+    on_batch=None,
+) -> tuple[ImportStats, bool]:
+    """Import the items; return the stats and whether the writes were rolled back.
+
+    Without --atomic or --dry-run each batch is its own transaction. With either, the
+    whole run is one transaction, rolled back for a dry run or when any row was rejected.
+    """
+    stats = ImportStats(noun=importer.noun)
+
+    def process(batch: list[SourceItem]) -> None:
+        readable = [item for item in batch if item.record is not None and not item.errors]
+        if readable:
+            with transaction.atomic():
+                importer.import_batch(readable, actor=actor)
+        for item in batch:
+            stats.count(item, importer)
+            for error in item.errors:
+                if not error.key and item.record is not None:
+                    error.key = importer.record_key(item.record)
+            if item.errors and on_error:
+                on_error(item)
+        if on_batch:
+            on_batch(stats)
+
+    if not (atomic or dry_run):
+        for batch in batched(items, batch_size):
+            process(batch)
+        return stats, False
+
+    try:
+        with transaction.atomic():
+            for batch in batched(items, batch_size):
+                process(batch)
+            if dry_run or stats.rejected:
+                raise _RollBack
+    except _RollBack:
+        return stats, True
+    return stats, False
+
+
+def error_record(item: SourceItem) -> dict:
+    """A rejected order as a JSON Lines record that can be fixed and fed back in."""
+    record = dict(item.record) if item.record is not None else {"_raw": item.raw}
+    record[ERRORS_KEY] = [error.as_dict() for error in item.errors]
+    return record
+
+
+def read_items(importer: Importer, reader: CountingReader, fmt: str) -> Iterator[SourceItem]:
+    if fmt == "jsonl":
+        return read_jsonl(reader)
+    if fmt == "csv":
+        return read_csv(reader, importer)
+    raise ImportFileError(f"unknown format {fmt!r}: use jsonl or csv")
+
+
+def get_importer(domain: str, kind: str = "order_importer") -> Importer:
+    """`<domain>.importers.order_importer` (or `catalog_importer`)."""
+    import importlib
+
+    from django.conf import settings
+
+    if domain not in settings.DOMAIN_APPS:
+        raise ImportFileError(
+            f"unknown domain {domain!r}: one of {', '.join(settings.DOMAIN_APPS)}"
+        )
+    return getattr(importlib.import_module(f"{domain}.importers"), kind)

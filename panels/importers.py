@@ -1,0 +1,140 @@
+"""Panels orders for import_orders / export_orders, validated exactly as the API does."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from rest_framework import serializers
+
+from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from panels import services
+from panels.api.serializers import CREATED_AT_FORMAT, OrderCreateSerializer
+from panels.models import Customer, CustomerPanelOrder
+
+
+class OrderImportSerializer(OrderCreateSerializer):
+    """The API's create body, plus what an import carries besides: its key and history."""
+
+    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=CustomerPanelOrder.Status.choices, required=False)
+    created_at = serializers.DateTimeField(
+        required=False, input_formats=[CREATED_AT_FORMAT, "iso-8601"]
+    )
+
+
+class PanelsOrderImporter(OrderImporter):
+    domain = "panels"
+    csv_key = "external_id"
+    csv_columns = ["external_id", "customer_id", "status", "created_at", "panel_sku"]
+
+    def record_key(self, record: dict) -> str:
+        if record.get("external_id"):
+            return str(record["external_id"])
+        return f"customer_id={record.get('customer_id')}"
+
+    def csv_record(self, rows: list[dict[str, str]]) -> dict:
+        first = rows[0]
+        record = {
+            "external_id": first["external_id"],
+            "customer_id": first.get("customer_id", ""),
+            "order_items": [{"panel_sku": row.get("panel_sku", "")} for row in rows],
+        }
+        for optional in ("status", "created_at"):
+            if first.get(optional):
+                record[optional] = first[optional]
+        return record
+
+    def order_lines(self, record: dict) -> int:
+        items = record.get("order_items")
+        return len(items) if isinstance(items, list) else 1
+
+    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        for item in items:
+            payload = OrderImportSerializer(data=item.record)
+            if not payload.is_valid():
+                for name, message in errors_from_validation(payload.errors):
+                    item.reject(name, message)
+                continue
+            data = payload.validated_data
+            external_id = data.get("external_id")
+            if external_id and CustomerPanelOrder.objects.filter(external_id=external_id).exists():
+                item.outcome = Outcome.UNCHANGED
+                continue
+            customer = Customer.objects.filter(pk=data["customer_id"]).first()
+            if customer is None:
+                item.reject("customer_id", f"No customer with id {data['customer_id']}.")
+                continue
+            try:
+                order = services.order_create(
+                    partner=customer.partner,
+                    customer_id=customer.pk,
+                    panel_skus=[i["panel_sku"] for i in data["order_items"]],
+                    actor=actor,
+                    via="import",
+                    created_at=data.get("created_at"),
+                    external_id=external_id,
+                )
+                if data.get("status") == CustomerPanelOrder.Status.CANCELED:
+                    services.order_cancel(order=order, actor=actor, via="import")
+            except ValidationError as exc:
+                for name, message in errors_from_validation(exc):
+                    item.reject(name, message)
+                continue
+            item.outcome = Outcome.CREATED
+
+    def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
+        orders = CustomerPanelOrder.objects.prefetch_related("items__panel").order_by("id")
+        if filters.get("status"):
+            orders = orders.filter(status=filters["status"])
+        if filters.get("created_after"):
+            orders = orders.filter(created_at__gte=filters["created_after"])
+        if filters.get("created_before"):
+            orders = orders.filter(created_at__lt=filters["created_before"])
+        for order in orders.iterator(chunk_size=2000):
+            yield {
+                "external_id": order.external_id or f"panels-{order.pk}",
+                "customer_id": order.customer_id,
+                "status": order.status,
+                "created_at": order.created_at.strftime(CREATED_AT_FORMAT),
+                "order_items": [{"panel_sku": i.panel.sku} for i in order.items.all()],
+            }
+
+    def csv_rows(self, record: dict) -> list[dict]:
+        order = {k: record[k] for k in ("external_id", "customer_id", "status", "created_at")}
+        return [{**order, "panel_sku": item["panel_sku"]} for item in record["order_items"]]
+
+
+order_importer = PanelsOrderImporter()
+
+
+class PanelsCatalogImporter(Importer):
+    """Panels upserted by sku."""
+
+    domain = "panels"
+    noun = "panels"
+    csv_key = None
+    csv_columns = ["sku", "name", "is_license_required", "is_active"]
+
+    def record_key(self, record: dict) -> str:
+        return str(record.get("sku") or "")
+
+    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        for item in items:
+            payload = PanelCatalogSerializer(data=item.record)
+            if not payload.is_valid():
+                for name, message in errors_from_validation(payload.errors):
+                    item.reject(name, message)
+                continue
+            data = payload.validated_data
+            _, outcome = services.panel_upsert(**data)
+            item.outcome = Outcome(outcome)
+
+
+class PanelCatalogSerializer(serializers.Serializer):
+    sku = serializers.SlugField(max_length=100)
+    name = serializers.CharField(max_length=200)
+    is_license_required = serializers.BooleanField(default=False)
+    is_active = serializers.BooleanField(default=True)
+
+
+catalog_importer = PanelsCatalogImporter()
