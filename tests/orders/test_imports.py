@@ -81,10 +81,11 @@ class TestImport:
         assert CustomerPanelOrder.objects.count() == before + 2
 
     def test_bad_rows_are_reported_and_good_rows_imported(self, demo, tmp_path):
+        hormone = [{"panel_sku": "hormone-1"}]
         path = write_jsonl(tmp_path / "mixed.jsonl", [
-            {"external_id": "ok-1", "customer_id": 319, "order_items": [{"panel_sku": "hormone-1"}]},
+            {"external_id": "ok-1", "customer_id": 319, "order_items": hormone},
             {"external_id": "bad-1", "customer_id": 319, "order_items": [{"panel_sku": "nope"}]},
-            {"external_id": "ok-2", "customer_id": 320, "order_items": [{"panel_sku": "hormone-1"}]},
+            {"external_id": "ok-2", "customer_id": 320, "order_items": hormone},
         ])
         with open(path, "a") as f:
             f.write("{broken\n")
