@@ -129,10 +129,10 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             continue
         value = value.strip()
         max_length = meta.get_field(name).max_length
-        if max_length is not None and len(value) > max_length:
-            errors[name] = [f"At most {max_length} characters."]
-        elif name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
+        if name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
             errors[name] = [f"{value!r} is not a two-letter country code (such as GB)."]
+        elif max_length is not None and len(value) > max_length:
+            errors[name] = [f"At most {max_length} characters, got {len(value)}."]
         else:
             cleaned[name] = value.upper() if name == "delivery_country_code" else value
 
