@@ -101,7 +101,7 @@ def number(**kwargs):
                                     **kwargs)
 
 
-class OrderLineSerializer(serializers.Serializer):
+class WholesaleOrderLineSerializer(serializers.Serializer):
     product_code = serializers.CharField()
     type = serializers.ChoiceField(choices=ProductType.values)
     quantity = serializers.IntegerField(min_value=1)
@@ -115,7 +115,7 @@ class OrderLineSerializer(serializers.Serializer):
     line_weight = number()
 
 
-class OrderSerializer(serializers.Serializer):
+class WholesaleOrderSerializer(serializers.Serializer):
     order_id = serializers.IntegerField()
     order_number = serializers.IntegerField()
     customer_order_no = serializers.CharField()
@@ -132,7 +132,7 @@ class OrderSerializer(serializers.Serializer):
     delivery_postcode = serializers.CharField(allow_null=True)
     delivery_telephone = serializers.CharField(allow_null=True)
     notes = serializers.CharField(allow_null=True)
-    products = OrderLineSerializer(many=True)
+    products = WholesaleOrderLineSerializer(many=True)
     carriage_tba = serializers.BooleanField()
     total_vat = number()
     total_price = number()
@@ -146,12 +146,12 @@ class OrderSerializer(serializers.Serializer):
         return order_wire(instance)
 
 
-class OrderBodyLineSerializer(serializers.Serializer):
+class WholesaleOrderBodyLineSerializer(serializers.Serializer):
     product_code = serializers.CharField()
     quantity = serializers.IntegerField(min_value=1)
 
 
-class OrderBodySerializer(serializers.Serializer):
+class WholesaleOrderBodySerializer(serializers.Serializer):
     """The create-or-update body, for the schema; wholesale.services validates it."""
 
     customer_order_no = serializers.CharField()
@@ -168,10 +168,10 @@ class OrderBodySerializer(serializers.Serializer):
     delivery_postcode = serializers.CharField(allow_null=True, required=False)
     delivery_telephone = serializers.CharField(allow_null=True, required=False)
     notes = serializers.CharField(allow_null=True, required=False)
-    products = OrderBodyLineSerializer(many=True)
+    products = WholesaleOrderBodyLineSerializer(many=True)
 
 
-class ProductSerializer(serializers.Serializer):
+class WholesaleProductSerializer(serializers.Serializer):
     product_code = serializers.CharField()
     type = serializers.ChoiceField(choices=ProductType.values)
     description = serializers.CharField()
@@ -184,7 +184,7 @@ class ProductSerializer(serializers.Serializer):
         return product_wire(instance)
 
 
-class ErrorSerializer(serializers.Serializer):
+class WholesaleErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                    required=False)

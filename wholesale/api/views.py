@@ -11,10 +11,10 @@ from orders.auth import READ_WRITE_ABILITIES, BearerTokenAuthentication, HasAbil
 from wholesale import selectors, services
 from wholesale.api.renderers import DecimalJSONRenderer
 from wholesale.api.serializers import (
-    ErrorSerializer,
-    OrderBodySerializer,
-    OrderSerializer,
-    ProductSerializer,
+    WholesaleErrorSerializer,
+    WholesaleOrderBodySerializer,
+    WholesaleOrderSerializer,
+    WholesaleProductSerializer,
     order_wire,
 )
 from wholesale.auth import EmailBasicAuthentication
@@ -73,7 +73,8 @@ class OrderFilter(filters.FilterSet):
 class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
     """GET: the account's orders, newest first. POST: create or update by customer_order_no."""
 
-    serializer_class = OrderSerializer
+    queryset = WholesaleOrder.objects.none()  # the model, for the schema
+    serializer_class = WholesaleOrderSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = OrderFilter
 
@@ -81,9 +82,10 @@ class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
         return self.orders()
 
     @extend_schema(
-        request=OrderBodySerializer,
-        responses={200: OrderSerializer, 201: OrderSerializer, 400: ErrorSerializer,
-                   409: ErrorSerializer, 422: ErrorSerializer},
+        request=WholesaleOrderBodySerializer,
+        responses={200: WholesaleOrderSerializer, 201: WholesaleOrderSerializer,
+                   400: WholesaleErrorSerializer, 409: WholesaleErrorSerializer,
+                   422: WholesaleErrorSerializer},
     )
     def post(self, request):
         order, created = services.order_save_from_body(
@@ -95,12 +97,14 @@ class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
 class OrderDetailView(WholesaleAPIMixin, generics.RetrieveAPIView):
     """GET: one order. DELETE: cancel an OPEN order (204; the order is kept as CANCELLED)."""
 
-    serializer_class = OrderSerializer
+    queryset = WholesaleOrder.objects.none()  # the model, for the schema
+    serializer_class = WholesaleOrderSerializer
 
     def get_queryset(self):
         return self.orders()
 
-    @extend_schema(responses={204: None, 404: ErrorSerializer, 409: ErrorSerializer})
+    @extend_schema(responses={204: None, 404: WholesaleErrorSerializer,
+                              409: WholesaleErrorSerializer})
     def delete(self, request, pk):
         order = get_object_or_404(self.orders(), pk=pk)
         services.order_cancel(order=order, actor=request.user, via="api")
@@ -108,8 +112,8 @@ class OrderDetailView(WholesaleAPIMixin, generics.RetrieveAPIView):
 
 class OrderPlaceView(WholesaleAPIMixin, APIView):
     @extend_schema(request=None, responses={
-        204: OpenApiResponse(description="Placed."), 404: ErrorSerializer,
-        409: ErrorSerializer})
+        204: OpenApiResponse(description="Placed."), 404: WholesaleErrorSerializer,
+        409: WholesaleErrorSerializer})
     def put(self, request, pk):
         order = get_object_or_404(self.orders(), pk=pk)
         services.order_place(order=order, actor=request.user, via="api")
@@ -118,7 +122,7 @@ class OrderPlaceView(WholesaleAPIMixin, APIView):
 class ProductListView(WholesaleAPIMixin, generics.ListAPIView):
     """The active catalog."""
 
-    serializer_class = ProductSerializer
+    serializer_class = WholesaleProductSerializer
 
     def get_queryset(self):
         return selectors.products_available()
