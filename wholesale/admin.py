@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 
 from orders.admin import OrderEventInline, transition_action
@@ -126,6 +127,11 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders come from trade customers through the API (or an import)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The lines are not saved by their formset (see save_related); the order's history
+        # records what changed in them.
+        return construct_change_message(form, [], add)
 
     def save_model(self, request, obj, form, change):
         """Nothing here: save_related writes the order and its lines in one service call."""
