@@ -1,0 +1,106 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from wholesale.models import OrderNumberCounter, Product
+from wholesale.pricing import line_figures, order_totals
+from wholesale.services import (
+    OrderBodyInvalid,
+    OrderBodyMalformed,
+    order_body_product_codes,
+    order_body_validate,
+    order_numbers_allocate,
+)
+
+D = Decimal
+
+
+class TestPricing:
+    @pytest.mark.parametrize("unit_price, unit_weight, quantity, expected", [
+        ("23.4500", "0.251", 10, ("234.50", "46.90", "2.510")),
+        ("1.2300", "0.050", 5, ("6.15", "1.23", "0.250")),
+        ("2.3400", "0.050", 5, ("11.70", "2.34", "0.250")),
+        ("10.0000", "0", 1, ("10.00", "2.00", "0")),
+    ])
+    def test_the_seeds_lines_to_the_cent(self, unit_price, unit_weight, quantity, expected):
+        figures = line_figures(unit_price=D(unit_price), vat_rate=D("0.2"),
+                               unit_weight=D(unit_weight), quantity=quantity)
+        assert (figures.line_price, figures.vat, figures.line_weight) == tuple(
+            D(x) for x in expected)
+
+    def test_the_seeds_totals(self):
+        lines = [line_figures(unit_price=D(p), vat_rate=D("0.2"), unit_weight=D(w), quantity=q)
+                 for p, w, q in [("23.45", "0.251", 10), ("1.23", "0.05", 5),
+                                 ("2.34", "0.05", 5)]]
+        totals = order_totals(lines)
+        assert (totals.total_price, totals.total_vat, totals.total_weight) == (
+            D("252.35"), D("50.47"), D("3.01"))
+
+    def test_each_line_rounds_half_up_before_summing(self):
+        half_cent = line_figures(unit_price=D("0.0050"), vat_rate=D("0.05"),
+                                 unit_weight=D("0"), quantity=1)
+        assert half_cent.line_price == D("0.01")  # banker's rounding would give 0.00
+        vat_half = line_figures(unit_price=D("0.1000"), vat_rate=D("0.05"),
+                                unit_weight=D("0"), quantity=1)
+        assert vat_half.vat == D("0.01")  # 0.005 rounds up
+        totals = order_totals([half_cent, half_cent, half_cent])
+        assert totals.total_price == D("0.03")  # not round(0.015) = 0.02
+
+
+def product(code: str, **fields) -> Product:
+    return Product(product_code=code, description=code, unit_price=D("1.0000"),
+                   unit_weight=D("0.100"), **fields)
+
+
+class TestBodyValidation:
+    """A plain function: no database, so a bulk importer can call it per row."""
+
+    def test_cleans_a_valid_body(self):
+        products = {"CA": product("CA")}
+        body = {"customer_order_no": " PO-1 ", "delivery_method": "DELIVER",
+                "delivery_country_code": "gb", "delivery_name": None, "notes": "",
+                "products": [{"product_code": "CA", "quantity": 3}]}
+        assert order_body_product_codes(body) == {"CA"}
+        cleaned = order_body_validate(body, products)
+        lines = cleaned.pop("lines")
+        assert [(line.product.product_code, line.quantity) for line in lines] == [("CA", 3)]
+        assert cleaned["customer_order_no"] == "PO-1"
+        assert cleaned["order_type"] == "WHOLESALE"
+        assert cleaned["delivery_country_code"] == "GB"
+        assert cleaned["delivery_name"] == "" and cleaned["delivery_town"] == ""
+
+    @pytest.mark.parametrize("body", [[], "x", {"products": "CA"}, {"products": [1]}])
+    def test_wrong_structure_is_malformed(self, body):
+        with pytest.raises(OrderBodyMalformed):
+            order_body_validate(body, {})
+        assert order_body_product_codes(body) == set()
+
+    def test_field_errors_are_all_named(self):
+        with pytest.raises(OrderBodyInvalid) as caught:
+            order_body_validate({"products": [{"product_code": "NOPE", "quantity": 0}]}, {})
+        assert isinstance(caught.value, ValidationError)
+        assert set(caught.value.message_dict) == {
+            "customer_order_no", "delivery_method", "products[0].product_code",
+            "products[0].quantity"}
+
+
+@pytest.mark.django_db
+class TestOrderNumbers:
+    def test_blocks_are_consecutive_and_do_not_overlap(self):
+        first = order_numbers_allocate(3)
+        second = order_numbers_allocate(1000)
+        assert len(first) == 3 and len(second) == 1000
+        assert second.start == first.stop
+        assert OrderNumberCounter.objects.get().last_value == second[-1]
+
+    def test_numbering_continues_after_the_demo_order(self, demo):
+        assert order_numbers_allocate(2) == range(606740, 606742)
+
+    def test_a_missing_counter_starts_after_the_highest_number_in_use(self, demo):
+        OrderNumberCounter.objects.all().delete()
+        assert order_numbers_allocate(1) == range(606740, 606741)
+
+    def test_count_must_be_positive(self):
+        with pytest.raises(ValueError):
+            order_numbers_allocate(0)

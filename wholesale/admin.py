@@ -1,0 +1,161 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
+from django.core.exceptions import ValidationError
+
+from orders.admin import OrderEventInline, transition_action
+from orders.lifecycle import TransitionRefused
+from wholesale import services
+from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
+
+
+@admin.register(TradeAccount)
+class TradeAccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "user_emails", "created_at"]
+    search_fields = ["name", "users__username", "users__email"]
+    filter_horizontal = ["users"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("users")
+
+    @admin.display(description="users")
+    def user_emails(self, account):
+        return ", ".join(user.email or user.username for user in account.users.all())
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["product_code", "description", "type", "vat_code", "unit_price",
+                    "unit_weight", "is_active"]
+    list_filter = ["type", "vat_code", "is_active"]
+    search_fields = ["product_code", "description"]
+
+
+class OrderLineForm(forms.ModelForm):
+    class Meta:
+        model = WholesaleOrderLine
+        fields = ["product", "quantity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A kept line keeps its product and price snapshot; only its quantity changes.
+            self.fields["product"].disabled = True
+
+    def clean_product(self):
+        product = self.cleaned_data["product"]
+        if not self.instance.pk and not product.is_active:
+            raise ValidationError(f"Product {product} is inactive.")
+        return product
+
+
+class OrderLineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        remaining = [form for form in self.forms
+                     if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not remaining:
+            raise ValidationError("An order needs at least one line.")
+
+
+class OrderLineInline(admin.TabularInline):
+    """Lines with their figures; on an OPEN order operators add, remove or requantify."""
+
+    model = WholesaleOrderLine
+    form = OrderLineForm
+    formset = OrderLineFormSet
+    fields = ["product", "quantity", "description", "product_type", "vat_code", "vat_rate",
+              "unit_price", "line_price", "vat", "unit_weight", "line_weight"]
+    readonly_fields = fields[2:]
+    extra = 0
+
+    def editable(self, obj) -> bool:
+        return obj is not None and obj.order_state in services.EDITABLE_STATES
+
+    def has_add_permission(self, request, obj=None):
+        return self.editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.editable(obj) and super().has_delete_permission(request, obj)
+
+
+class OrderForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.order_state not in services.EDITABLE_STATES:
+            raise ValidationError(f"Only OPEN orders can be changed; this one is "
+                                  f"{self.instance.order_state}.")
+        return cleaned
+
+
+@admin.register(WholesaleOrder)
+class WholesaleOrderAdmin(admin.ModelAdmin):
+    form = OrderForm
+    list_display = ["order_number", "customer_order_no", "account", "order_state",
+                    "order_type", "delivery_method", "delivery_postcode", "total_price",
+                    "created_at"]
+    list_filter = ["order_state", "account", "order_type", "delivery_method", "created_at"]
+    search_fields = ["=order_number", "customer_order_no", "account__name",
+                     "delivery_postcode"]
+    list_select_related = ["account"]
+    date_hierarchy = "created_at"
+    editable_fields = ["carriage_tba", "delivery_method", "delivery_name",
+                       "delivery_company_name", "delivery_address1", "delivery_address2",
+                       "delivery_town", "delivery_county", "delivery_country_code",
+                       "delivery_postcode", "delivery_telephone", "notes"]
+    fixed_fields = ["order_number", "customer_order_no", "account", "order_state",
+                    "order_type", "total_price", "total_vat", "total_weight", "external_id",
+                    "created_at", "created_by", "placed_at", "placed_by", "deleted_at",
+                    "deleted_by"]
+    fields = fixed_fields[:5] + editable_fields + fixed_fields[5:]
+    inlines = [OrderLineInline, OrderEventInline]
+    actions = [
+        transition_action(services.order_place, description="Place selected orders",
+                          done="placed"),
+        transition_action(services.order_cancel, description="Cancel selected orders",
+                          done="cancelled"),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # States change through the actions; a placed or cancelled order is read-only.
+        if obj is not None and obj.order_state in services.EDITABLE_STATES:
+            return self.fixed_fields
+        return self.fields
+
+    def has_add_permission(self, request):
+        return False  # orders come from trade customers through the API (or an import)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The lines are not saved by their formset (see save_related); the order's history
+        # records what changed in them.
+        return construct_change_message(form, [], add)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing here: save_related writes the order and its lines in one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        lines = next(fs for fs in formsets if fs.model is WholesaleOrderLine)
+        quantities, removed, added = {}, set(), []
+        for line_form in lines.forms:
+            data = line_form.cleaned_data
+            if not data:
+                continue
+            if line_form.instance.pk:
+                if data.get("DELETE"):
+                    removed.add(line_form.instance.pk)
+                else:
+                    quantities[line_form.instance.pk] = data["quantity"]
+            elif not data.get("DELETE"):
+                added.append(services.OrderLineInput(data["product"], data["quantity"]))
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.order_revise(order=form.instance, changes=changes, quantities=quantities,
+                                  removed=removed, added=added, actor=request.user,
+                                  via="admin")
+        except (TransitionRefused, ValidationError) as exc:
+            # Only a race gets here (the forms check the same); nothing was written.
+            self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])),
+                              messages.ERROR)

@@ -1,0 +1,129 @@
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.pagination import HeaderLimitOffsetPagination
+from orders.auth import READ_WRITE_ABILITIES, BearerTokenAuthentication, HasAbility
+from wholesale import selectors, services
+from wholesale.api.renderers import DecimalJSONRenderer
+from wholesale.api.serializers import (
+    WholesaleErrorSerializer,
+    WholesaleOrderBodySerializer,
+    WholesaleOrderSerializer,
+    WholesaleProductSerializer,
+    order_wire,
+)
+from wholesale.auth import EmailBasicAuthentication
+from wholesale.models import WholesaleOrder
+
+
+def render_wholesale_error(error: ApiError) -> dict:
+    """The origin's documented error body: {"message": ..., "errors": {field: [...]}}."""
+    body = {"message": error.message}
+    if error.fields_only:
+        body["errors"] = error.fields_only
+    return body
+
+render_error_response = exception_handler_for(render_wholesale_error)
+
+def wholesale_exception_handler(exc, context):
+    response = render_error_response(exc, context)
+    # A body with a field missing or invalid is 422; a malformed one (and bad query
+    # parameters) stays 400.
+    if response is not None and isinstance(exc, services.OrderBodyInvalid):
+        response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    return response
+
+class IsTradeCustomer(permissions.BasePermission):
+    message = "This user does not belong to a trade account."
+
+    def has_permission(self, request, view):
+        view.account = selectors.account_for_user(request.user)
+        return view.account is not None
+
+class WholesaleAPIMixin:
+    """Basic (email, password) or Bearer token, a trade account behind the user, and the
+    origin's error body and number format."""
+
+    authentication_classes = [EmailBasicAuthentication, BearerTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated, HasAbility, IsTradeCustomer]
+    required_abilities = READ_WRITE_ABILITIES
+    renderer_classes = [DecimalJSONRenderer]
+    pagination_class = HeaderLimitOffsetPagination
+
+    def get_exception_handler(self):
+        return wholesale_exception_handler
+
+    def orders(self):
+        return selectors.orders_for_account(self.account)
+
+class OrderFilter(filters.FilterSet):
+    order_state = filters.ChoiceFilter(choices=WholesaleOrder.State.choices)
+    customer_order_no = filters.CharFilter()
+    created_at = filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = WholesaleOrder
+        fields = ["order_state", "customer_order_no", "created_at"]
+
+class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
+    """GET: the account's orders, newest first. POST: create or update by customer_order_no."""
+
+    queryset = WholesaleOrder.objects.none()  # the model, for the schema
+    serializer_class = WholesaleOrderSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        return self.orders()
+
+    @extend_schema(
+        request=WholesaleOrderBodySerializer,
+        responses={200: WholesaleOrderSerializer, 201: WholesaleOrderSerializer,
+                   400: WholesaleErrorSerializer, 409: WholesaleErrorSerializer,
+                   422: WholesaleErrorSerializer},
+    )
+    def post(self, request):
+        order, created = services.order_save_from_body(
+            account=self.account, data=request.data, actor=request.user, via="api")
+        order = self.orders().get(pk=order.pk)
+        return Response(order_wire(order),
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+class OrderDetailView(WholesaleAPIMixin, generics.RetrieveAPIView):
+    """GET: one order. DELETE: cancel an OPEN order (204; the order is kept as CANCELLED)."""
+
+    queryset = WholesaleOrder.objects.none()  # the model, for the schema
+    serializer_class = WholesaleOrderSerializer
+
+    def get_queryset(self):
+        return self.orders()
+
+    @extend_schema(responses={204: None, 404: WholesaleErrorSerializer,
+                              409: WholesaleErrorSerializer})
+    def delete(self, request, pk):
+        order = get_object_or_404(self.orders(), pk=pk)
+        services.order_cancel(order=order, actor=request.user, via="api")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+class OrderPlaceView(WholesaleAPIMixin, APIView):
+    @extend_schema(request=None, responses={
+        204: OpenApiResponse(description="Placed."), 404: WholesaleErrorSerializer,
+        409: WholesaleErrorSerializer})
+    def put(self, request, pk):
+        order = get_object_or_404(self.orders(), pk=pk)
+        services.order_place(order=order, actor=request.user, via="api")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+class ProductListView(WholesaleAPIMixin, generics.ListAPIView):
+    """The active catalog."""
+
+    serializer_class = WholesaleProductSerializer
+
+    def get_queryset(self):
+        return selectors.products_available()
+

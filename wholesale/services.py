@@ -1,0 +1,382 @@
+"""Every write of the wholesale domain, and the validation of an order body.
+
+`order_body_validate` and `wholesale.pricing` touch no database, so a bulk importer can
+check and price many orders with one set-based product lookup
+(`selectors.products_by_code(order_body_product_codes(body))` per batch) and accept and
+reject exactly what the API does.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from orders.lifecycle import Transition, TransitionRefused, transition
+from orders.services import order_event_record
+from wholesale import selectors
+from wholesale.models import (
+    OrderNumberCounter,
+    Product,
+    TradeAccount,
+    WholesaleOrder,
+    WholesaleOrderLine,
+)
+from wholesale.pricing import line_figures, order_totals
+
+State = WholesaleOrder.State
+
+# The wholesale order lifecycle, as data. An order is edited while OPEN.
+PLACE = Transition("place", source={State.OPEN}, target=State.PLACED)
+CANCEL = Transition("cancel", source={State.OPEN}, target=State.CANCELLED)
+EDITABLE_STATES = frozenset({State.OPEN})
+
+# What a DELIVER order needs before it can be placed (an OPEN order may be incomplete).
+DELIVERY_FIELDS_TO_PLACE = [
+    "delivery_address1", "delivery_town", "delivery_postcode", "delivery_country_code",
+]
+# Optional text fields of the body: a string or null, stored as "" when absent.
+BODY_TEXT_FIELDS = [
+    "delivery_name", "delivery_company_name", "delivery_address1", "delivery_address2",
+    "delivery_town", "delivery_county", "delivery_country_code", "delivery_postcode",
+    "delivery_telephone", "notes",
+]
+COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+
+
+class OrderBodyMalformed(ValidationError):
+    """The body is not shaped like an order (not an object, products not a list of
+    objects): the API answers 400."""
+
+
+class OrderBodyInvalid(ValidationError):
+    """A field of the body is missing or invalid: the API answers 422."""
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    product: Product
+    quantity: int
+
+
+def order_body_product_codes(data: Any) -> set[str]:
+    """The product codes a body names, for one set-based product lookup before validation."""
+    products = data.get("products") if isinstance(data, dict) else None
+    if not isinstance(products, list):
+        return set()
+    return {item["product_code"] for item in products
+            if isinstance(item, dict) and isinstance(item.get("product_code"), str)}
+
+
+def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict[str, Any]:
+    """A parsed create-or-update body -> the order's field values plus `lines`.
+
+    `products_by_code` holds the active products (see `order_body_product_codes`); a code
+    not in it is unknown or inactive. Raises OrderBodyMalformed (wrong structure) or
+    OrderBodyInvalid naming every field at fault.
+    """
+    if not isinstance(data, dict):
+        raise OrderBodyMalformed("The body must be a JSON object (an order).")
+    products = data.get("products")
+    if products is not None and not (
+        isinstance(products, list) and all(isinstance(item, dict) for item in products)
+    ):
+        raise OrderBodyMalformed(
+            {"products": ["Must be a list of objects with product_code and quantity."]})
+
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    meta = WholesaleOrder._meta
+
+    customer_order_no = data.get("customer_order_no")
+    if customer_order_no is None:
+        errors["customer_order_no"] = ["This field is required."]
+    elif not isinstance(customer_order_no, str):
+        errors["customer_order_no"] = ["Must be a string."]
+    elif not customer_order_no.strip():
+        errors["customer_order_no"] = ["May not be blank."]
+    elif len(customer_order_no.strip()) > meta.get_field("customer_order_no").max_length:
+        errors["customer_order_no"] = [
+            f"At most {meta.get_field('customer_order_no').max_length} characters."]
+    else:
+        cleaned["customer_order_no"] = customer_order_no.strip()
+
+    for name, choices, default in [
+        ("order_type", WholesaleOrder.OrderType, WholesaleOrder.OrderType.WHOLESALE),
+        ("delivery_method", WholesaleOrder.DeliveryMethod, None),
+    ]:
+        value = data.get(name)
+        if value is None and default is not None:
+            cleaned[name] = default
+        elif value is None:
+            errors[name] = ["This field is required."]
+        elif value not in choices.values:
+            errors[name] = [f"{value!r} is not one of: {', '.join(choices.values)}."]
+        else:
+            cleaned[name] = value
+
+    for name in BODY_TEXT_FIELDS:
+        value = data.get(name)
+        if value is None:
+            cleaned[name] = ""
+            continue
+        if not isinstance(value, str):
+            errors[name] = ["Must be a string or null."]
+            continue
+        value = value.strip()
+        max_length = meta.get_field(name).max_length
+        if name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
+            errors[name] = [f"{value!r} is not a two-letter country code (such as GB)."]
+        elif max_length is not None and len(value) > max_length:
+            errors[name] = [f"At most {max_length} characters, got {len(value)}."]
+        else:
+            cleaned[name] = value.upper() if name == "delivery_country_code" else value
+
+    if products is None:
+        errors["products"] = ["This field is required."]
+    elif not products:
+        errors["products"] = ["At least one product is required."]
+    else:
+        lines = []
+        for index, item in enumerate(products):
+            code, quantity = item.get("product_code"), item.get("quantity")
+            if code is None:
+                errors[f"products[{index}].product_code"] = ["This field is required."]
+            elif not isinstance(code, str):
+                errors[f"products[{index}].product_code"] = ["Must be a string."]
+            elif code not in products_by_code:
+                errors[f"products[{index}].product_code"] = [
+                    f"Unknown or inactive product_code {code!r}."]
+            if quantity is None:
+                errors[f"products[{index}].quantity"] = ["This field is required."]
+            elif type(quantity) is not int or quantity < 1:
+                errors[f"products[{index}].quantity"] = [
+                    f"Must be a positive integer, got {quantity!r}."]
+            if code in products_by_code and type(quantity) is int and quantity >= 1:
+                lines.append(OrderLineInput(products_by_code[code], quantity))
+        cleaned["lines"] = lines
+
+    if errors:
+        raise OrderBodyInvalid(errors)
+    return cleaned
+
+
+def order_numbers_allocate(count: int) -> range:
+    """Take `count` consecutive order numbers in one statement.
+
+    The UPDATE locks the counter row until the caller's transaction ends, so concurrent
+    allocations queue instead of colliding; a rolled back transaction gives its numbers back.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    with transaction.atomic():
+        counter = OrderNumberCounter.objects.filter(pk=1)
+        if not counter.update(last_value=F("last_value") + count):
+            # First use (or a flushed test database): start after the highest number in use.
+            highest = (WholesaleOrder.objects.order_by("-order_number")
+                       .values_list("order_number", flat=True).first())
+            OrderNumberCounter.objects.get_or_create(pk=1, defaults={"last_value": highest or 0})
+            counter.update(last_value=F("last_value") + count)
+        last = counter.values_list("last_value", flat=True).get()
+    return range(last - count + 1, last + 1)
+
+
+def order_numbers_continue_after(number: int) -> None:
+    """Make the next allocated number greater than `number` (after inserting known orders)."""
+    with transaction.atomic():
+        counter = OrderNumberCounter.objects.filter(pk=1)
+        if not counter.update(last_value=Greatest(F("last_value"), number)):
+            OrderNumberCounter.objects.get_or_create(pk=1, defaults={"last_value": number})
+            counter.update(last_value=Greatest(F("last_value"), number))
+
+
+def order_line_build(*, order: WholesaleOrder, product: Product, quantity: int,
+                     position: int) -> WholesaleOrderLine:
+    """An unsaved line with the product's current figures and its computed prices."""
+    vat_rate = product.vat_rate
+    figures = line_figures(unit_price=product.unit_price, vat_rate=vat_rate,
+                           unit_weight=product.unit_weight, quantity=quantity)
+    return WholesaleOrderLine(
+        order=order,
+        position=position,
+        product=product,
+        quantity=quantity,
+        product_code=product.product_code,
+        product_type=product.type,
+        description=product.description,
+        vat_code=product.vat_code,
+        vat_rate=vat_rate,
+        unit_price=product.unit_price,
+        unit_weight=product.unit_weight,
+        line_price=figures.line_price,
+        vat=figures.vat,
+        line_weight=figures.line_weight,
+    )
+
+
+def order_totals_apply(order: WholesaleOrder, lines: list[WholesaleOrderLine]) -> None:
+    totals = order_totals(lines)
+    order.total_price = totals.total_price
+    order.total_vat = totals.total_vat
+    order.total_weight = totals.total_weight
+
+
+def order_save_from_body(*, account: TradeAccount, data: Any, actor=None,
+                         via: str = "api") -> tuple[WholesaleOrder, bool]:
+    """Create or update the account's order with the body's customer_order_no.
+
+    Returns (order, created). A new number creates an order; an OPEN order with that
+    number is replaced (fields and lines); any other state raises TransitionRefused.
+    Two concurrent calls with one new number make one order: the loser's insert fails on
+    the unique (account, customer_order_no) inside a savepoint and it updates instead.
+    """
+    products = selectors.products_by_code(order_body_product_codes(data))
+    cleaned = order_body_validate(data, products)
+    lines = cleaned.pop("lines")
+    with transaction.atomic():
+        order = order_locked_by_customer_order_no(account, cleaned["customer_order_no"])
+        if order is None:
+            try:
+                with transaction.atomic():
+                    return order_create(account=account, fields=cleaned, lines=lines,
+                                        actor=actor, via=via), True
+            except IntegrityError:
+                order = order_locked_by_customer_order_no(account, cleaned["customer_order_no"])
+                if order is None:
+                    raise
+        order_replace(order=order, fields=cleaned, lines=lines, actor=actor, via=via)
+    return order, False
+
+
+def order_locked_by_customer_order_no(account: TradeAccount,
+                                      customer_order_no: str) -> WholesaleOrder | None:
+    return (WholesaleOrder.objects.select_for_update()
+            .filter(account=account, customer_order_no=customer_order_no).first())
+
+
+def order_create(*, account: TradeAccount, fields: dict[str, Any],
+                 lines: list[OrderLineInput], actor=None, via: str = "api") -> WholesaleOrder:
+    with transaction.atomic():
+        order = WholesaleOrder(
+            account=account,
+            order_number=order_numbers_allocate(1)[0],
+            created_by=user_or_none(actor),
+            **fields,
+        )
+        built = [order_line_build(order=order, product=line.product, quantity=line.quantity,
+                                  position=index) for index, line in enumerate(lines)]
+        order_totals_apply(order, built)
+        order.save()
+        WholesaleOrderLine.objects.bulk_create(built)
+        order_event_record(order=order, action="create", via=via, actor=actor,
+                           to_state=order.order_state, note=order_summary(order, built))
+    return order
+
+
+def order_replace(*, order: WholesaleOrder, fields: dict[str, Any],
+                  lines: list[OrderLineInput], actor=None, via: str = "api") -> WholesaleOrder:
+    """Replace an OPEN order's fields and lines (call with the order's row locked)."""
+    order_ensure_editable(order)
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(order, name, value)
+        order.lines.all().delete()
+        built = [order_line_build(order=order, product=line.product, quantity=line.quantity,
+                                  position=index) for index, line in enumerate(lines)]
+        order_totals_apply(order, built)
+        order.save()
+        WholesaleOrderLine.objects.bulk_create(built)
+        order_event_record(order=order, action="update", via=via, actor=actor,
+                           note=order_summary(order, built))
+    return order
+
+
+def order_revise(
+    *,
+    order: WholesaleOrder,
+    changes: dict[str, Any],
+    quantities: dict[int, int],
+    removed: set[int],
+    added: list[OrderLineInput],
+    actor=None,
+    via: str = "admin",
+) -> WholesaleOrder:
+    """An operator's edit of an OPEN order: fields, quantities of lines (by line id),
+    lines removed and added. Kept lines keep their price snapshot; totals follow."""
+    with transaction.atomic():
+        locked = WholesaleOrder.objects.select_for_update().get(pk=order.pk)
+        order_ensure_editable(locked)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        kept = [line for line in locked.lines.order_by("position", "id")
+                if line.pk not in removed]
+        if not kept and not added:
+            raise ValidationError("An order needs at least one line.")
+        changed = []
+        for line in kept:
+            quantity = quantities.get(line.pk, line.quantity)
+            if quantity != line.quantity:
+                figures = line_figures(unit_price=line.unit_price, vat_rate=line.vat_rate,
+                                       unit_weight=line.unit_weight, quantity=quantity)
+                line.quantity = quantity
+                line.line_price = figures.line_price
+                line.vat = figures.vat
+                line.line_weight = figures.line_weight
+                changed.append(line)
+        next_position = max((line.position for line in kept), default=-1) + 1
+        new = [order_line_build(order=locked, product=line.product, quantity=line.quantity,
+                                position=next_position + index)
+               for index, line in enumerate(added)]
+        locked.lines.filter(pk__in=removed).delete()
+        WholesaleOrderLine.objects.bulk_update(
+            changed, ["quantity", "line_price", "vat", "line_weight"])
+        WholesaleOrderLine.objects.bulk_create(new)
+        order_totals_apply(locked, kept + new)
+        locked.save()
+        order_event_record(order=locked, action="update", via=via, actor=actor,
+                           note=order_summary(locked, kept + new))
+    return locked
+
+
+def order_place(*, order: WholesaleOrder, actor=None, via: str = "api") -> WholesaleOrder:
+    return transition(
+        order, PLACE, actor=actor, via=via, state_field="order_state",
+        guard=order_ensure_deliverable,
+        changes=lambda o: {"placed_at": timezone.now(), "placed_by": user_or_none(actor)},
+    )
+
+
+def order_cancel(*, order: WholesaleOrder, actor=None, via: str = "api") -> WholesaleOrder:
+    """Cancel an OPEN order (the origin's delete); the row is kept with deleted_by/at."""
+    return transition(
+        order, CANCEL, actor=actor, via=via, state_field="order_state",
+        changes=lambda o: {"deleted_at": timezone.now(), "deleted_by": user_or_none(actor)},
+    )
+
+
+def order_ensure_editable(order: WholesaleOrder) -> None:
+    if order.order_state not in EDITABLE_STATES:
+        raise TransitionRefused(
+            order, f"cannot change an order that is {order.order_state} (only OPEN orders)")
+
+
+def order_ensure_deliverable(order: WholesaleOrder) -> None:
+    if order.delivery_method != WholesaleOrder.DeliveryMethod.DELIVER:
+        return
+    missing = [name for name in DELIVERY_FIELDS_TO_PLACE if not getattr(order, name).strip()]
+    if missing:
+        raise TransitionRefused(
+            order, f"cannot place a DELIVER order without {', '.join(missing)}")
+
+
+def order_summary(order: WholesaleOrder, lines: list[WholesaleOrderLine]) -> str:
+    return (f"{len(lines)} line(s), total {order.total_price} + VAT {order.total_vat}, "
+            f"{order.total_weight} kg")
+
+
+def user_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
