@@ -31,6 +31,7 @@ from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrd
 from wholesale.pricing import line_figures, order_totals
 
 State = WholesaleOrder.State
+STATES = frozenset(State.values)
 
 # What a record carries beside the API body: its owner (the API takes it from the token),
 # its key in the source system, and what an export keeps of the order's life.
@@ -173,7 +174,7 @@ class WholesaleOrderImporter(OrderImporter):
                  "carriage_tba": record.get("carriage_tba", False),
                  "created_at": timezone.now(), "created_by_id": None,
                  "external_id": record.get("external_id")}
-        if extra["order_state"] not in State.values:
+        if extra["order_state"] not in STATES:
             item.reject("order_state", f"{extra['order_state']!r} is not one of: "
                                        f"{', '.join(State.values)}.")
         if type(extra["carriage_tba"]) is not bool:

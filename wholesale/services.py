@@ -46,6 +46,14 @@ BODY_TEXT_FIELDS = [
     "delivery_telephone", "notes",
 ]
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+# Looked up once: order_body_validate runs per order in bulk imports (Choices.values and
+# Options.get_field are recomputed on every call).
+CHOICE_VALUES = {
+    choices: frozenset(choices.values)
+    for choices in (WholesaleOrder.OrderType, WholesaleOrder.DeliveryMethod)
+}
+MAX_LENGTHS = {name: WholesaleOrder._meta.get_field(name).max_length
+               for name in BODY_TEXT_FIELDS}
 
 
 class OrderBodyMalformed(ValidationError):
@@ -114,7 +122,7 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             cleaned[name] = default
         elif value is None:
             errors[name] = ["This field is required."]
-        elif value not in choices.values:
+        elif value not in CHOICE_VALUES[choices]:
             errors[name] = [f"{value!r} is not one of: {', '.join(choices.values)}."]
         else:
             cleaned[name] = value
@@ -128,7 +136,7 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             errors[name] = ["Must be a string or null."]
             continue
         value = value.strip()
-        max_length = meta.get_field(name).max_length
+        max_length = MAX_LENGTHS[name]
         if name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
             errors[name] = [f"{value!r} is not a two-letter country code (such as GB)."]
         elif max_length is not None and len(value) > max_length:
@@ -380,3 +388,17 @@ def order_summary(order: WholesaleOrder, lines: list[WholesaleOrderLine]) -> str
 
 def user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def product_upsert(*, product_code: str, **values) -> tuple[Product, str]:
+    """Create or update a catalog product by code; say created, updated or unchanged.
+    Existing order lines keep their snapshot of the old figures."""
+    product = Product.objects.filter(product_code=product_code).first()
+    if product is None:
+        return Product.objects.create(product_code=product_code, **values), "created"
+    if all(getattr(product, name) == value for name, value in values.items()):
+        return product, "unchanged"
+    for name, value in values.items():
+        setattr(product, name, value)
+    product.save(update_fields=list(values))
+    return product, "updated"
