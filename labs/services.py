@@ -228,6 +228,13 @@ def _test_transition(test: Test, spec: Transition, *, via: str, actor, guard=Non
     so a test never moves while its order is being completed or canceled."""
     with transaction.atomic():
         order = LabOrder.objects.select_for_update().get(pk=test.sample.order_id)
+        current = Test.objects.select_for_update().get(pk=test.pk).status
+        if current not in spec.source:
+            # The core's own check would word this about "an order"; name the test.
+            raise TransitionRefused(
+                test, f"cannot {spec.name} a test that is {current} "
+                      f"(allowed from: {', '.join(sorted(spec.source))})",
+            )
         moved = transition(
             test, spec, via=via, actor=actor,
             guard=(lambda locked: guard(order, locked)) if guard else None,
