@@ -15,74 +15,74 @@ class MillisecondDateTimeField(serializers.DateTimeField):
         return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
-class OrdererSerializer(serializers.ModelSerializer):
+class LabOrdererSerializer(serializers.ModelSerializer):
     class Meta:
         model = Orderer
         fields = ["email", "name"]
 
 
-class ProductSummarySerializer(serializers.ModelSerializer):
+class LabProductSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "name"]
 
 
-class SkuSerializer(serializers.ModelSerializer):
+class LabSkuSerializer(serializers.ModelSerializer):
     serving_size_grams = serializers.DecimalField(
         max_digits=10, decimal_places=3, coerce_to_string=False, allow_null=True
     )
-    product = ProductSummarySerializer()
+    product = LabProductSummarySerializer()
 
     class Meta:
         model = Sku
         fields = ["id", "name", "code", "serving_size_grams", "product"]
 
 
-class SkuSummarySerializer(SkuSerializer):
-    class Meta(SkuSerializer.Meta):
+class LabSkuSummarySerializer(LabSkuSerializer):
+    class Meta(LabSkuSerializer.Meta):
         fields = ["id", "name", "code", "serving_size_grams"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
-    skus = SkuSummarySerializer(many=True)
+class LabProductSerializer(serializers.ModelSerializer):
+    skus = LabSkuSummarySerializer(many=True)
 
     class Meta:
         model = Product
         fields = ["id", "name", "skus"]
 
 
-class AssaySerializer(serializers.ModelSerializer):
+class LabAssaySerializer(serializers.ModelSerializer):
     class Meta:
         model = Assay
         fields = ["id", "name"]
 
 
-class SampleTestSerializer(serializers.ModelSerializer):
+class LabSampleTestSerializer(serializers.ModelSerializer):
     created_at = MillisecondDateTimeField()
     updated_at = MillisecondDateTimeField()
-    assay = AssaySerializer()
+    assay = LabAssaySerializer()
 
     class Meta:
         model = Test
         fields = ["id", "status", "created_at", "updated_at", "assay"]
 
 
-class SampleSerializer(serializers.ModelSerializer):
-    sku = SkuSerializer()
-    tests = SampleTestSerializer(many=True)
+class LabSampleSerializer(serializers.ModelSerializer):
+    sku = LabSkuSerializer()
+    tests = LabSampleTestSerializer(many=True)
 
     class Meta:
         model = Sample
         fields = ["id", "lot", "sku", "batch", "composite", "number_of_composites", "tests"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class LabOrderSerializer(serializers.ModelSerializer):
     ordered_at = MillisecondDateTimeField()
     paid_at = MillisecondDateTimeField()
     date_received = MillisecondDateTimeField()
     created_at = MillisecondDateTimeField()
     updated_at = MillisecondDateTimeField()
-    orderer = OrdererSerializer()
+    orderer = LabOrdererSerializer()
 
     class Meta:
         model = LabOrder
@@ -90,32 +90,32 @@ class OrderSerializer(serializers.ModelSerializer):
                   "created_at", "updated_at", "orderer"]
 
 
-class OrderDetailSerializer(OrderSerializer):
-    samples = SampleSerializer(many=True)
+class LabOrderDetailSerializer(LabOrderSerializer):
+    samples = LabSampleSerializer(many=True)
 
-    class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "samples"]
+    class Meta(LabOrderSerializer.Meta):
+        fields = [*LabOrderSerializer.Meta.fields, "samples"]
 
 
-class TestSampleSerializer(serializers.ModelSerializer):
-    sku = SkuSerializer()
+class LabTestSampleSerializer(serializers.ModelSerializer):
+    sku = LabSkuSerializer()
 
     class Meta:
         model = Sample
         fields = ["id", "lot", "sku", "batch", "composite", "number_of_composites"]
 
 
-class TestOrderSerializer(serializers.ModelSerializer):
+class LabTestOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = LabOrder
         fields = ["id", "status", "payment_status"]
 
 
-class TestSerializer(SampleTestSerializer):
+class LabTestSerializer(LabSampleTestSerializer):
     """A test on its own: with its sample and a summary of its order."""
 
-    sample = TestSampleSerializer()
-    order = TestOrderSerializer(source="sample.order")
+    sample = LabTestSampleSerializer()
+    order = LabTestOrderSerializer(source="sample.order")
 
-    class Meta(SampleTestSerializer.Meta):
-        fields = [*SampleTestSerializer.Meta.fields, "sample", "order"]
+    class Meta(LabSampleTestSerializer.Meta):
+        fields = [*LabSampleTestSerializer.Meta.fields, "sample", "order"]

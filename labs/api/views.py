@@ -2,17 +2,18 @@ from datetime import UTC, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import NotFound
 
 from labs import selectors
 from labs.api.pagination import PagePagination
 from labs.api.serializers import (
-    OrderDetailSerializer,
-    OrderSerializer,
-    ProductSerializer,
-    SkuSerializer,
-    TestSerializer,
+    LabOrderDetailSerializer,
+    LabOrderSerializer,
+    LabProductSerializer,
+    LabSkuSerializer,
+    LabTestSerializer,
 )
 from labs.models import LabOrder, Test
 from orders.api.exceptions import ApiError, exception_handler_for
@@ -63,6 +64,19 @@ def query_since(request, name: str = "updated_since") -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+PAGING_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1 (default 1)."),
+    OpenApiParameter("per_page", int, description="Rows per page (default 20, at most 100)."),
+]
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since", str, description="ISO 8601 time; rows updated at or after it."
+)
+
+
+def list_schema(*filters):
+    return extend_schema(parameters=[*PAGING_PARAMETERS, *filters])
+
+
 class LabAPIMixin:
     """Bearer token with abilities, a company behind it, and the lab's error body."""
 
@@ -84,10 +98,15 @@ class LabAPIMixin:
         return found
 
 
+@list_schema(
+    OpenApiParameter("status", str, enum=LabOrder.Status.values),
+    OpenApiParameter("payment_status", str, enum=LabOrder.PaymentStatus.values),
+    UPDATED_SINCE,
+)
 class OrderListView(LabAPIMixin, generics.ListAPIView):
     """The company's orders, newest first; filters status, payment_status, updated_since."""
 
-    serializer_class = OrderSerializer
+    serializer_class = LabOrderSerializer
     list_root = "orders"
 
     def get_queryset(self):
@@ -100,15 +119,16 @@ class OrderListView(LabAPIMixin, generics.ListAPIView):
 
 
 class OrderDetailView(LabAPIMixin, generics.RetrieveAPIView):
-    serializer_class = OrderDetailSerializer
+    serializer_class = LabOrderDetailSerializer
     not_found_label = "order"
 
     def get_queryset(self):
         return selectors.order_details_for_company(self.company)
 
 
+@list_schema()
 class ProductListView(LabAPIMixin, generics.ListAPIView):
-    serializer_class = ProductSerializer
+    serializer_class = LabProductSerializer
     list_root = "products"
 
     def get_queryset(self):
@@ -116,15 +136,16 @@ class ProductListView(LabAPIMixin, generics.ListAPIView):
 
 
 class ProductDetailView(LabAPIMixin, generics.RetrieveAPIView):
-    serializer_class = ProductSerializer
+    serializer_class = LabProductSerializer
     not_found_label = "product"
 
     def get_queryset(self):
         return selectors.products_for_company(self.company)
 
 
+@list_schema()
 class SkuListView(LabAPIMixin, generics.ListAPIView):
-    serializer_class = SkuSerializer
+    serializer_class = LabSkuSerializer
     list_root = "skus"
 
     def get_queryset(self):
@@ -132,17 +153,18 @@ class SkuListView(LabAPIMixin, generics.ListAPIView):
 
 
 class SkuDetailView(LabAPIMixin, generics.RetrieveAPIView):
-    serializer_class = SkuSerializer
+    serializer_class = LabSkuSerializer
     not_found_label = "sku"
 
     def get_queryset(self):
         return selectors.skus_for_company(self.company)
 
 
+@list_schema(OpenApiParameter("status", str, enum=Test.Status.values), UPDATED_SINCE)
 class TestListView(LabAPIMixin, generics.ListAPIView):
     """The company's tests, newest first; filters status, updated_since."""
 
-    serializer_class = TestSerializer
+    serializer_class = LabTestSerializer
     list_root = "tests"
 
     def get_queryset(self):
@@ -154,7 +176,7 @@ class TestListView(LabAPIMixin, generics.ListAPIView):
 
 
 class TestDetailView(LabAPIMixin, generics.RetrieveAPIView):
-    serializer_class = TestSerializer
+    serializer_class = LabTestSerializer
     not_found_label = "test"
 
     def get_queryset(self):
