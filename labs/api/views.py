@@ -1,7 +1,7 @@
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import NotFound
@@ -52,9 +52,7 @@ def query_since(request, name: str = "updated_since") -> datetime | None:
     if raw is None or raw == "":
         return None
     try:
-        value = parse_datetime(raw)
-        if value is None and (day := parse_date(raw)) is not None:
-            value = datetime.combine(day, time.min)
+        value = parse_datetime(raw)  # also takes a bare date, as its midnight
     except ValueError:
         value = None
     if value is None:
