@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import close_old_connections
 
 from labs import services
 from labs.models import LabOrder, Test
@@ -14,7 +13,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def outcome(service, **kwargs):
-    close_old_connections()
     try:
         service(**kwargs, via="admin")
     except TransitionRefused:
@@ -36,7 +34,7 @@ def test_ten_concurrent_cancels_one_wins(demo):
     assert all(events(Test, pk, "cancel") == 1 for pk in (517, 518, 519))
 
 
-def test_ten_concurrent_places_or_payments_one_wins(demo):
+def test_ten_concurrent_mark_paid_one_wins(demo):
     results = run_concurrently(
         10, lambda _: outcome(services.order_mark_paid, order=LabOrder(pk=15)))
     assert sorted(results) == ["done"] + ["refused"] * 9
