@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from labs.models import Assay, Company, LabOrder, Orderer, Sample, Sku, Test
@@ -34,6 +34,9 @@ TEST_CANCEL = Transition(
 )
 TEST_DONE = {TestStatus.COMPLETED, TestStatus.CANCELED}
 
+MAX_ID = 2**63 - 1
+MAX_COMPOSITES = 1000
+
 
 # --- creation -------------------------------------------------------------------------
 
@@ -45,6 +48,8 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
     "batch", "composite", "number_of_composites"}], "external_id"}. Every problem raises
     ValidationError keyed by the field's path, for the API and the importer alike.
     """
+    if not isinstance(data, dict):
+        raise ValidationError({"order": [f"An order must be an object, got {data!r}."]})
     errors: dict[str, list[str]] = {}
     orderer = data.get("orderer")
     email = name = ""
@@ -59,8 +64,10 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
             errors["orderer.email"] = [f"Enter a valid email address, got {email!r}."]
         if not name:
             errors["orderer.name"] = ["An orderer name is required."]
+        elif len(name) > 200:
+            errors["orderer.name"] = ["Must be at most 200 characters."]
 
-    external_id = data.get("external_id") or None
+    external_id = _optional_text(data.get("external_id"), "external_id", errors)
     if external_id is not None and LabOrder.objects.filter(external_id=external_id).exists():
         errors["external_id"] = [f"An order with external_id {external_id!r} exists."]
 
@@ -69,11 +76,11 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
         errors["samples"] = ["At least one sample is required."]
         samples = []
     skus = Sku.objects.filter(product__company=company).in_bulk(
-        [s.get("sku_id") for s in samples if isinstance(s, dict) and _is_int(s.get("sku_id"))]
+        [s.get("sku_id") for s in samples if isinstance(s, dict) and _is_id(s.get("sku_id"))]
     )
     assays = Assay.objects.in_bulk(
         [a for s in samples if isinstance(s, dict) and isinstance(s.get("assay_ids"), list)
-         for a in s["assay_ids"] if _is_int(a)]
+         for a in s["assay_ids"] if _is_id(a)]
     )
     cleaned_samples = []
     for index, sample in enumerate(samples):
@@ -81,29 +88,29 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
         if not isinstance(sample, dict):
             errors[path] = ["A sample must be an object."]
             continue
-        sku = skus.get(sample.get("sku_id")) if _is_int(sample.get("sku_id")) else None
+        sku = skus.get(sample.get("sku_id")) if _is_id(sample.get("sku_id")) else None
         if sku is None:
             errors[f"{path}.sku_id"] = [f"No sku with id {sample.get('sku_id')!r}."]
         assay_ids = sample.get("assay_ids")
         if not isinstance(assay_ids, list) or not assay_ids:
             errors[f"{path}.assay_ids"] = ["At least one assay id is required."]
             assay_ids = []
-        unknown = [a for a in assay_ids if not _is_int(a) or a not in assays]
+        unknown = [a for a in assay_ids if not _is_id(a) or a not in assays]
         if unknown:
             errors[f"{path}.assay_ids"] = [f"No assay with id {a!r}." for a in unknown]
         composite = sample.get("composite", False)
         if not isinstance(composite, bool):
             errors[f"{path}.composite"] = [f"Must be true or false, got {composite!r}."]
         composites = sample.get("number_of_composites", 1)
-        if not _is_int(composites) or composites < 1:
+        if not _is_int(composites) or not 1 <= composites <= MAX_COMPOSITES:
             errors[f"{path}.number_of_composites"] = [
-                f"Must be a positive integer, got {composites!r}."
+                f"Must be an integer from 1 to {MAX_COMPOSITES}, got {composites!r}."
             ]
         cleaned_samples.append({
             "sku": sku,
             "assays": [assays.get(a) for a in assay_ids],
-            "lot": sample.get("lot") or None,
-            "batch": sample.get("batch") or None,
+            "lot": _optional_text(sample.get("lot"), f"{path}.lot", errors),
+            "batch": _optional_text(sample.get("batch"), f"{path}.batch", errors),
             "composite": composite,
             "number_of_composites": composites,
         })
@@ -117,9 +124,36 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_id(value) -> bool:
+    """An integer that can be a row id (a bigger one would overflow the query)."""
+    return _is_int(value) and 1 <= value <= MAX_ID
+
+
+def _optional_text(value, path: str, errors: dict, max_length: int = 100) -> str | None:
+    """A short text or None (empty means None); a problem is added to `errors`."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        errors[path] = [f"Must be a text, got {value!r}."]
+    elif len(value) > max_length:
+        errors[path] = [f"Must be at most {max_length} characters."]
+    else:
+        return value
+    return None
+
+
 def order_create(*, company: Company, data: dict, actor=None, via: str = "import") -> LabOrder:
     """Create a draft order with its samples and their tests, atomically."""
     cleaned = order_data_validate(company=company, data=data)
+    try:
+        return _order_insert(company=company, cleaned=cleaned, actor=actor, via=via)
+    except IntegrityError:
+        # A concurrent create took the external_id between the check and the insert.
+        raise ValidationError({"external_id": [
+            f"An order with external_id {cleaned['external_id']!r} exists."]}) from None
+
+
+def _order_insert(*, company: Company, cleaned: dict, actor, via: str) -> LabOrder:
     with transaction.atomic():
         orderer, _ = Orderer.objects.get_or_create(
             company=company, email=cleaned["orderer"]["email"],

@@ -218,6 +218,10 @@ class TestOrderCreate:
         (lambda d: d["samples"][0].update(number_of_composites=0),
          "samples[0].number_of_composites", "0"),
         (lambda d: d["samples"].append("sample"), "samples[1]", "object"),
+        (lambda d: d["samples"][0].update(sku_id=2**70), "samples[0].sku_id", str(2**70)),
+        (lambda d: d["samples"][0].update(lot="L" * 101), "samples[0].lot", "100"),
+        (lambda d: d["samples"][0].update(batch=7), "samples[0].batch", "7"),
+        (lambda d: d.update(external_id=["x"]), "external_id", "['x']"),
     ])
     def test_bad_data_is_named_and_nothing_written(self, company, valid, change, field, text):
         change(valid)
@@ -227,6 +231,11 @@ class TestOrderCreate:
         assert field in info.value.message_dict, info.value.message_dict
         assert text in " ".join(info.value.message_dict[field])
         assert self.counts() == before
+
+    def test_data_that_is_not_an_object_is_refused(self, company):
+        with pytest.raises(ValidationError) as info:
+            services.order_create(company=company, data=[1])
+        assert info.value.message_dict == {"order": ["An order must be an object, got [1]."]}
 
     def test_another_companys_sku_is_unknown(self, company, valid):
         valid["samples"][0]["sku_id"] = SkuFactory().pk
