@@ -122,19 +122,6 @@ class LabOrderAdmin(admin.ModelAdmin):
         return False  # orders come from the company (import) with their samples and tests
 
 
-# transition_action hands each selected row over as `order=`; here the rows are tests.
-def test_start(*, order: Test, actor, via):
-    return services.test_start(test=order, actor=actor, via=via)
-
-
-def test_complete(*, order: Test, actor, via):
-    return services.test_complete(test=order, actor=actor, via=via)
-
-
-def test_cancel(*, order: Test, actor, via):
-    return services.test_cancel(test=order, actor=actor, via=via)
-
-
 @admin.register(Test)
 class TestAdmin(admin.ModelAdmin):
     list_display = ["id", "order", "sample", "assay", "status", "updated_at"]
@@ -146,10 +133,12 @@ class TestAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [OrderEventInline]  # the test's own history
     actions = [
-        transition_action(test_start, description="Start selected tests", done="started"),
-        transition_action(test_complete, description="Complete selected tests",
-                          done="completed"),
-        transition_action(test_cancel, description="Cancel selected tests", done="canceled"),
+        transition_action(services.test_start, argument="test",
+                          description="Start selected tests", done="started"),
+        transition_action(services.test_complete, argument="test",
+                          description="Complete selected tests", done="completed"),
+        transition_action(services.test_cancel, argument="test",
+                          description="Cancel selected tests", done="canceled"),
     ]
 
     @admin.display(ordering="sample__order")

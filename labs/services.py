@@ -23,14 +23,14 @@ CANCEL = Transition("cancel", source={Status.CREATED}, target=Status.CANCELED)
 
 # The test lifecycle; its events are recorded on the test rows.
 TEST_START = Transition(
-    "start", source={TestStatus.NOT_STARTED}, target=TestStatus.IN_PROGRESS
+    "start", source={TestStatus.NOT_STARTED}, target=TestStatus.IN_PROGRESS, noun="test"
 )
 TEST_COMPLETE = Transition(
-    "complete", source={TestStatus.IN_PROGRESS}, target=TestStatus.COMPLETED
+    "complete", source={TestStatus.IN_PROGRESS}, target=TestStatus.COMPLETED, noun="test"
 )
 TEST_CANCEL = Transition(
     "cancel", source={TestStatus.NOT_STARTED, TestStatus.IN_PROGRESS},
-    target=TestStatus.CANCELED,
+    target=TestStatus.CANCELED, noun="test",
 )
 TEST_DONE = {TestStatus.COMPLETED, TestStatus.CANCELED}
 

@@ -113,12 +113,14 @@ class OrderEventAdmin(admin.ModelAdmin):
 
 
 def transition_action(
-    service: Callable, *, description: str, done: str, name: str | None = None
+    service: Callable, *, description: str, done: str, name: str | None = None,
+    argument: str = "order",
 ):
-    """An admin action that sends each selected order through a domain service.
+    """An admin action that sends each selected row through a domain service.
 
-    `service(order=..., actor=..., via="admin")` performs one order's transition. The
-    operator sees how many succeeded and, for each refused order, why.
+    `service(<argument>=row, actor=..., via="admin")` performs one row's transition
+    (`argument` is "order" unless the rows are, say, tests). The operator sees how many
+    succeeded and, for each refused row, why.
 
         actions = [transition_action(order_cancel, description="Cancel selected orders",
                                      done="cancelled")]
@@ -128,7 +130,7 @@ def transition_action(
         succeeded = 0
         for order in queryset.order_by("pk"):
             try:
-                service(order=order, actor=request.user, via="admin")
+                service(**{argument: order}, actor=request.user, via="admin")
             except TransitionRefused as exc:
                 modeladmin.message_user(request, str(exc), messages.ERROR)
             except ValidationError as exc:
@@ -139,7 +141,7 @@ def transition_action(
                 succeeded += 1
         if succeeded:
             modeladmin.message_user(
-                request, f"{succeeded} order(s) {done}.", messages.SUCCESS
+                request, f"{succeeded} {argument}(s) {done}.", messages.SUCCESS
             )
 
     action.__name__ = name or service.__name__

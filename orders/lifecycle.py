@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from orders.services import order_event_record
 
@@ -26,6 +27,7 @@ class Transition:
     name: str  # the action as the history records it: "cancel", "place", ...
     source: frozenset[str]  # states it may start from
     target: str
+    noun: str = "order"  # what moves, in a refusal: "cannot start a test that is ..."
 
     def __post_init__(self):
         object.__setattr__(self, "source", frozenset(self.source))
@@ -66,20 +68,20 @@ def transition(
         locked = model._default_manager.select_for_update().get(pk=order.pk)
         current = getattr(locked, state_field)
         if current not in spec.source:
+            article = "an" if spec.noun[:1] in "aeiou" else "a"
             raise TransitionRefused(
                 locked,
-                f"cannot {spec.name} an order that is {current} "
+                f"cannot {spec.name} {article} {spec.noun} that is {current} "
                 f"(allowed from: {', '.join(sorted(spec.source))})",
             )
         if guard is not None:
             guard(locked)
         updates = {state_field: spec.target, **(changes(locked) if changes else {})}
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            updates.setdefault("updated_at", timezone.now())
         for name, value in updates.items():
             setattr(locked, name, value)
-        update_fields = list(updates)
-        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-            update_fields.append("updated_at")  # auto_now fields are written only if named
-        locked.save(update_fields=update_fields)
+        locked.save(update_fields=list(updates))
         order_event_record(
             order=locked,
             action=spec.name,

@@ -99,11 +99,11 @@ class TestTestAdmin:
         assert act(admin_client, TESTS, "test_start", [517]) == [
             "Test #517: the samples of order #15 are not received yet"]
         act(admin_client, ORDERS, "order_receive_samples", [15])
-        assert act(admin_client, TESTS, "test_start", [517, 518]) == ["2 order(s) started."]
+        assert act(admin_client, TESTS, "test_start", [517, 518]) == ["2 test(s) started."]
         assert act(admin_client, TESTS, "test_complete", [517, 519]) == [
             "Test #519: cannot complete a test that is not_started (allowed from: in_progress)",
-            "1 order(s) completed."]
-        assert act(admin_client, TESTS, "test_cancel", [518, 519]) == ["2 order(s) canceled."]
+            "1 test(s) completed."]
+        assert act(admin_client, TESTS, "test_cancel", [518, 519]) == ["2 test(s) canceled."]
         assert dict(Test.objects.filter(sample__order_id=15).values_list("id", "status")) == {
             517: "completed", 518: "canceled", 519: "canceled"}
         events = OrderEvent.objects.filter(content_type__model="test", object_id=517)
