@@ -59,13 +59,14 @@ def load() -> dict:
         created_at=SEED_CREATED_AT,
     ))
     if created:
-        OrderMenu.objects.create(order=order, menu_id=1, name="Puff-Puff", qty=3,
+        OrderMenu.objects.create(pk=1, order=order, menu_id=1, name="Puff-Puff", qty=3,
                                  price=Decimal("4.99"), subtotal=Decimal("14.97"))
-        StatusHistory.objects.create(order=order, status_id=3, comment="",
+        StatusHistory.objects.create(pk=1, order=order, status_id=3, comment="",
                                      created_at=SEED_INVOICE_DATE)
         # auto_now stamps today on save; the seed shows its own updated_at.
         Order.objects.filter(pk=1).update(updated_at=SEED_CREATED_AT)
-    reset_sequences(Status, Location, Menu, StaffGroup, Customer, Order)
+    reset_sequences(Status, Location, Menu, StaffGroup, Customer, Order, OrderMenu,
+                    StatusHistory)
 
     return {
         "reader": {"token": demo_api_token(user=reader.user, label="demo restaurant reader",

@@ -516,7 +516,7 @@ def order_update(*, order: Order, data: dict, actor=None, via: str = "api") -> O
     """
     cleaned = order_update_validate(data)
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("status").get(pk=order.pk)
+        locked = order_locked(order)
         now = timezone.now()
         changed = []
         for name in ["first_name", "last_name", "email", "telephone", "notify", "order_type",
@@ -550,6 +550,16 @@ def order_update(*, order: Order, data: dict, actor=None, via: str = "api") -> O
     return locked
 
 
+def order_locked(order: Order) -> Order:
+    """The order's row, locked until the transaction ends.
+
+    No join under the lock: when PostgreSQL re-reads a row that another transaction just
+    updated, the columns of an outer-joined table come back NULL. `status` is loaded by
+    its own query when used.
+    """
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
 def status_record(order: Order, status: Status, *, comment: str, notify: bool, actor,
                   changed_at: datetime, via: str = "api", action: str = "status") -> None:
     """Give the (locked) order a status: one history entry and one event; the caller
@@ -572,7 +582,7 @@ def order_status_move(*, order: Order, spec: Transition, actor=None, via: str = 
     """Move the order along a guarded transition (CANCEL, COMPLETE) under its row lock;
     TransitionRefused when its current status is not a source."""
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("status").get(pk=order.pk)
+        locked = order_locked(order)
         current = locked.status.name if locked.status_id else "no status"
         if current not in spec.source:
             raise TransitionRefused(
@@ -602,7 +612,7 @@ def order_assign(*, order: Order, staff: Staff, actor=None, via: str = "admin") 
 def order_delete(*, order: Order, actor=None, via: str = "api") -> int:
     """Delete the order with its lines; its history events stay (with the order's id)."""
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = order_locked(order)
         order_id = locked.pk
         order_event_record(order=locked, action="delete", via=via, actor=actor,
                            note=f"deleted order #{order_id}")
