@@ -43,12 +43,6 @@ OPEN_STATUSES = {"Received", "Pending", "Preparation", "Delivery"}
 CANCEL = Transition("cancel", source=OPEN_STATUSES, target="Canceled")
 COMPLETE = Transition("complete", source=OPEN_STATUSES, target="Completed")
 
-UPDATABLE_FIELDS = [
-    "first_name", "last_name", "email", "telephone", "notify", "order_type",
-    "order_date_time", "status_id", "status_comment", "status_updated_at", "assignee_id",
-    "assignee_group_id", "assignee_updated_at",
-]
-
 
 class Errors:
     """Collects field errors so one answer names every bad field."""
@@ -65,11 +59,12 @@ class Errors:
 
 
 def clean_string(data, name, errors, *, required=False, max_length=None, min_length=0):
+    """The string `data[name]` ("" when absent), recording what is wrong with it."""
     value = data.get(name)
     if value is None or value == "":
         if required:
             errors.add(name, f"The {name} field is required.")
-        return "" if value == "" or not required else None
+        return ""
     if not isinstance(value, str):
         errors.add(name, f"The {name} field must be a string, got {value!r}.")
         return None
@@ -200,7 +195,9 @@ def clean_order_menus(data, errors) -> list[dict]:
         if item.get("subtotal") is not None and (subtotal is None or subtotal < 0):
             errors.add(f"{at}.subtotal", f"The subtotal must be a non-negative amount, "
                                          f"got {item.get('subtotal')!r}.")
-        name = clean_string(item, "name", Errors(), max_length=255) or ""
+        name = item.get("name") or ""
+        if not isinstance(name, str) or len(name) > 255:
+            errors.add(f"{at}.name", "The name must be a string of at most 255 characters.")
         comment = item.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 500:
             errors.add(f"{at}.comment", "The comment must be a string of at most 500 "
@@ -213,7 +210,7 @@ def clean_order_menus(data, errors) -> list[dict]:
         price = menu.price if price is None else price
         cleaned.append({
             "menu": menu,
-            "name": name or menu.name,
+            "name": name if isinstance(name, str) and name else menu.name,
             "qty": qty,
             "price": price,
             "subtotal": (price * qty).quantize(MONEY_PLACES) if subtotal is None else subtotal,

@@ -9,7 +9,7 @@ import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import BasePagination
 from rest_framework.parsers import JSONParser as PlainJSONParser
 from rest_framework.response import Response
@@ -77,14 +77,9 @@ class PlainOrderParser(OrderDocumentParser):
     media_type = "application/json"
 
 
-class JsonApiAlways(BaseContentNegotiation):
+class JsonApiAlways(DefaultContentNegotiation):
     """Answer `application/vnd.api+json` whatever the client's Accept says (the seed's
     clients send plain JSON and may accept only `application/json`)."""
-
-    def select_parser(self, request, parsers):
-        from rest_framework.negotiation import DefaultContentNegotiation
-
-        return DefaultContentNegotiation().select_parser(request, parsers)
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
