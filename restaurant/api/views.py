@@ -1,0 +1,261 @@
+"""The restaurant orders API: JSON:API resources, configured on these views only."""
+
+from django.contrib.auth import authenticate, get_user_model
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_json_api.metadata import JSONAPIMetadata
+from rest_framework_json_api.renderers import JSONRenderer
+from rest_framework_json_api.views import PreloadIncludesMixin
+
+from orders.auth import READ_WRITE_ABILITIES, HasAbility
+from orders.services import api_token_create
+from restaurant import selectors, services
+from restaurant.api.jsonapi import (
+    InvalidQueryParameter,
+    JsonApiAlways,
+    OrderDocumentParser,
+    OrderPagination,
+    PlainOrderParser,
+    json_api_errors,
+)
+from restaurant.api.serializers import (
+    OrderCreateInputSerializer,
+    OrderDeletedSerializer,
+    OrderSerializer,
+    OrderUpdateInputSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from restaurant.models import Order
+
+INCLUDES = list(OrderSerializer.included_serializers)
+# `sort` as the seed writes it ("order_id desc") or as JSON:API does ("-order_id").
+SORT_KEYS = {"order_id": "id", "created_at": "created_at"}
+FILTERS = ["customer", "location", "status", "search"]
+LIST_PARAMETERS = {"page", "pageLimit", "sort", "include", *FILTERS}
+
+
+def sort_fields(raw: str | None) -> list[str]:
+    if not raw:
+        return ["id"]
+    fields = []
+    for part in raw.split(","):
+        words = part.split()
+        key, direction = (words + ["asc"])[:2] if len(words) in (1, 2) else ("", "")
+        descending = key.startswith("-")
+        key = key.lstrip("-")
+        if key not in SORT_KEYS or direction not in ("asc", "desc") or (
+                descending and len(words) == 2):
+            raise InvalidQueryParameter(
+                "sort", f"Unsupported sort {part.strip()!r}; use order_id asc, order_id "
+                        "desc, created_at asc, created_at desc (or order_id, -order_id, "
+                        "created_at, -created_at).")
+        descending = descending or direction == "desc"
+        fields.append(("-" if descending else "") + SORT_KEYS[key])
+    return fields
+
+
+class OrderListFilter(BaseFilterBackend):
+    """The seed's list parameters: `customer`, `location`, `status` (ids), `search`, and
+    `sort` in the seed's or JSON:API's form. (djangorestframework-jsonapi's own backends
+    expect `filter[...]` and `sort=-x` only.)"""
+
+    def filter_queryset(self, request, queryset, view):
+        params = request.query_params
+        for name in ["customer", "location", "status"]:
+            raw = params.get(name)
+            if raw is None or raw == "":
+                continue
+            if not raw.isdigit():
+                raise InvalidQueryParameter(name, f"{name} must be an id, got {raw!r}.")
+            queryset = queryset.filter(**{f"{name}_id": int(raw)})
+        if params.get("search"):
+            queryset = selectors.orders_search(queryset, params["search"].strip())
+        return queryset.order_by(*sort_fields(params.get("sort")), "id")
+
+    def get_schema_operation_parameters(self, view):
+        def parameter(name, kind, description):
+            return {"name": name, "in": "query", "required": False,
+                    "schema": {"type": kind}, "description": description}
+
+        return [
+            parameter("customer", "integer", "Orders of this customer id."),
+            parameter("location", "integer", "Orders at this location id."),
+            parameter("status", "integer", "Orders with this status id."),
+            parameter("search", "string", "Order id, names, email or telephone."),
+            parameter("sort", "string", "order_id asc|desc, created_at asc|desc, or "
+                                        "order_id, -order_id, created_at, -created_at."),
+        ]
+
+
+class IsRestaurantCaller(permissions.BasePermission):
+    """Staff see every order; customers see and create their own, and may not change
+    or delete them."""
+
+    message = "This user is neither restaurant staff nor a restaurant customer."
+
+    def has_permission(self, request, view):
+        view.caller = selectors.caller_for_user(request.user)
+        if view.caller is None:
+            return False
+        if not view.caller.is_staff and request.method in ("PUT", "PATCH", "DELETE"):
+            self.message = "Customer tokens may not update or delete orders."
+            return False
+        return True
+
+
+class JsonApiViewMixin:
+    """JSON:API on this domain's views: parsers, renderer, negotiation, metadata, errors."""
+
+    parser_classes = [OrderDocumentParser, PlainOrderParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonApiAlways
+    metadata_class = JSONAPIMetadata
+
+    def get_exception_handler(self):
+        return json_api_errors
+
+
+class CallerOrdersMixin:
+    """The caller's orders; PreloadIncludesMixin (above it) adds the joins `include` asks
+    for."""
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
+            return Order.objects.none()
+        return selectors.orders_for_caller(self.caller)
+
+
+include_parameter = OpenApiParameter(
+    "include", str, description="Comma separated: " + ", ".join(INCLUDES))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders", parameters=[include_parameter]),
+    retrieve=extend_schema(summary="Retrieve an order", parameters=[include_parameter]),
+    create=extend_schema(summary="Create an order", request=OrderCreateInputSerializer,
+                         responses={201: OrderSerializer}),
+    partial_update=extend_schema(summary="Update an order", request=OrderUpdateInputSerializer,
+                                 responses={200: OrderSerializer}),
+    update=extend_schema(summary="Update an order", request=OrderUpdateInputSerializer,
+                         responses={200: OrderSerializer}),
+    destroy=extend_schema(summary="Delete an order", responses={200: OrderDeletedSerializer}),
+)
+class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
+                   viewsets.GenericViewSet):
+    """`/api/orders` and `/api/orders/{order_id}` as the restaurant seed documents them."""
+
+    resource_name = "orders"
+    serializer_class = OrderSerializer
+    pagination_class = OrderPagination
+    filter_backends = [OrderListFilter]
+    permission_classes = [permissions.IsAuthenticated, HasAbility, IsRestaurantCaller]
+    required_abilities = READ_WRITE_ABILITIES
+    lookup_url_kwarg = "pk"
+    # Each include costs at most one join or one query, never one per order.
+    select_for_includes = {
+        "customer": ["customer"], "location": ["location"], "address": ["address"],
+        "payment_method": ["payment_method"], "status": ["status"],
+        "assignee": ["assignee"], "assignee_group": ["assignee_group"],
+    }
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.query_parameters_check(request)
+
+    def query_parameters_check(self, request):
+        allowed = LIST_PARAMETERS if self.action == "list" else {"include"}
+        if request.method not in ("GET", "HEAD"):
+            allowed = {"include"}
+        for name in request.query_params:
+            if name not in allowed:
+                raise InvalidQueryParameter(
+                    name, f"Unsupported query parameter {name!r}; this endpoint accepts: "
+                          + ", ".join(sorted(allowed)) + ".")
+        raw = request.query_params.get("include")
+        if raw is not None:
+            names = [n.strip() for n in raw.split(",") if n.strip()]
+            unknown = [n for n in names if n not in INCLUDES]
+            if unknown:
+                raise InvalidQueryParameter(
+                    "include", f"Unsupported include {', '.join(unknown)!s}; options are: "
+                               + ", ".join(INCLUDES) + ".")
+            # The JSON:API renderer reads `include` itself: hand it the trimmed names
+            # (the seed writes "?include= customer,location").
+            query = request._request.GET.copy()
+            query["include"] = ",".join(names)
+            request._request.GET = query
+
+    def get_object(self):
+        order = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if order is None:
+            raise NotFound(f"No order with id {self.kwargs['pk']}.")
+        return order
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def create(self, request):
+        order = services.order_create(
+            data=request.data,
+            caller_customer=None if self.caller.is_staff else self.caller.customer,
+            actor=request.user,
+            via="api",
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        self.kwargs["pk"] = order.pk
+        return Response(self.get_serializer(self.get_object()).data,
+                        status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        services.order_update(order=self.get_object(), data=request.data,
+                              actor=request.user, via="api")
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def update(self, request, pk=None):
+        return self.partial_update(request, pk)
+
+    def destroy(self, request, pk=None):
+        order_id = services.order_delete(order=self.get_object(), actor=request.user,
+                                         via="api")
+        self.resource_name = False  # the seed's plain deletion object, not a resource
+        return Response({"id": order_id, "object": "order", "deleted": True})
+
+
+class TokenView(JsonApiViewMixin, APIView):
+    """POST email, password, device_name (and abilities): a new token for that staff
+    member or customer."""
+
+    authentication_classes = []
+    permission_classes = []
+    parser_classes = [JSONParser]
+    resource_name = False  # answers the origin's plain {"status_code", "token"}
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer})
+    def post(self, request):
+        credentials = TokenRequestSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        email = credentials.validated_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        user = user and authenticate(request._request, username=user.get_username(),
+                                     password=credentials.validated_data["password"])
+        if not user:
+            raise ValidationError({"email": ["The provided credentials are incorrect."]})
+        if selectors.caller_for_user(user) is None:
+            raise PermissionDenied(IsRestaurantCaller.message)
+        _, raw = api_token_create(
+            user=user, label=credentials.validated_data["device_name"],
+            abilities=credentials.validated_data.get("abilities") or ["*"],
+        )
+        return Response({"status_code": 201, "token": raw}, status=status.HTTP_201_CREATED)
