@@ -65,6 +65,8 @@ def transition(
     """
     model = type(order)
     with transaction.atomic():
+        # Lock the row alone: on PostgreSQL a locked row read through an outer join can
+        # come back with the joined columns NULL when it waited on a concurrent update.
         locked = model._default_manager.select_for_update().get(pk=order.pk)
         current = getattr(locked, state_field)
         if current not in spec.source:
