@@ -82,18 +82,8 @@ class OrderLineInline(admin.TabularInline):
         return self.editable(obj) and super().has_delete_permission(request, obj)
 
 
-class OrderForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.order_state not in services.EDITABLE_STATES:
-            raise ValidationError(f"Only OPEN orders can be changed; this one is "
-                                  f"{self.instance.order_state}.")
-        return cleaned
-
-
 @admin.register(WholesaleOrder)
 class WholesaleOrderAdmin(admin.ModelAdmin):
-    form = OrderForm
     list_display = ["order_number", "customer_order_no", "account", "order_state",
                     "order_type", "delivery_method", "delivery_postcode", "total_price",
                     "created_at"]
@@ -111,6 +101,7 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
                     "created_at", "created_by", "placed_at", "placed_by", "deleted_at",
                     "deleted_by"]
     fields = fixed_fields[:5] + editable_fields + fixed_fields[5:]
+    readonly_fields = fixed_fields  # states change through the actions
     inlines = [OrderLineInline, OrderEventInline]
     actions = [
         transition_action(services.order_place, description="Place selected orders",
@@ -119,11 +110,11 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
                           done="cancelled"),
     ]
 
-    def get_readonly_fields(self, request, obj=None):
-        # States change through the actions; a placed or cancelled order is read-only.
-        if obj is not None and obj.order_state in services.EDITABLE_STATES:
-            return self.fixed_fields
-        return self.fields
+    def has_change_permission(self, request, obj=None):
+        # A placed or cancelled order is shown read-only; the actions still need "change".
+        if obj is not None and obj.order_state not in services.EDITABLE_STATES:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
         return False  # orders come from trade customers through the API (or an import)
@@ -146,11 +137,13 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
             if line_form.instance.pk:
                 if data.get("DELETE"):
                     removed.add(line_form.instance.pk)
-                else:
+                elif "quantity" in line_form.changed_data:
                     quantities[line_form.instance.pk] = data["quantity"]
             elif not data.get("DELETE"):
                 added.append(services.OrderLineInput(data["product"], data["quantity"]))
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not (changes or quantities or removed or added):
+            return  # saved unchanged: no history event
         try:
             services.order_revise(order=form.instance, changes=changes, quantities=quantities,
                                   removed=removed, added=added, actor=request.user,
