@@ -1,0 +1,236 @@
+"""import_orders / export_orders / import_catalog for wholesale (the set-based importer)."""
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from orders.models import OrderEvent
+from tests.wholesale.test_api import (
+    BAD_BODIES_422,
+    SEED_POST_BODY,
+    body_with,
+    post_json,
+    write_counts,
+)
+from wholesale.models import Product, WholesaleOrder, WholesaleOrderLine
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = settings.BASE_DIR / "examples"
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        quiet = ["--no-progress"] if args[0].startswith("import") else []
+        call_command(*args, *quiet, stdout=out, stderr=err)
+        status = 0
+    except CommandError as exc:
+        err.write(str(exc))
+        status = exc.returncode
+    return status, out.getvalue(), err.getvalue()
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def example_for(demo, name, tmp_path) -> str:
+    """An example file with its `account` set to the demo account's id (ids differ per
+    database: PostgreSQL sequences are not rolled back between tests)."""
+    text = (EXAMPLES / name).read_text()
+    account = demo["customer"]["account_id"]
+    if name.endswith(".csv"):
+        text = text.replace(",1,", f",{account},")
+    else:
+        text = text.replace('"account": 1,', f'"account": {account},')
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def record(demo, **changes):
+    return {"account": demo["customer"]["account_id"], **body_with(**changes)}
+
+
+def snapshot():
+    """Orders as an operator compares them: key, state, figures and lines."""
+    return sorted(
+        (o.account_id, o.customer_order_no, o.order_state, o.delivery_method,
+         o.delivery_postcode, o.carriage_tba, o.total_price, o.total_vat, o.total_weight,
+         tuple((line.product_code, line.quantity, line.line_price, line.vat)
+               for line in o.lines.order_by("position")))
+        for o in WholesaleOrder.objects.all()
+    )
+
+
+class TestImport:
+    @pytest.mark.parametrize("name", ["wholesale-orders.jsonl", "wholesale-orders.csv"])
+    def test_examples_import_priced_to_the_cent_with_history(self, demo, name, tmp_path):
+        path = example_for(demo, name, tmp_path)
+        status, out, err = run("import_orders", "wholesale", path)
+        assert (status, err) == (0, "")
+        assert out.startswith("created 2, updated 0, unchanged 0, rejected 0")
+        order = WholesaleOrder.objects.get(customer_order_no="MLA-API #23456")
+        assert (order.total_price, order.total_vat, order.total_weight) == (
+            Decimal("252.35"), Decimal("50.47"), Decimal("3.010"))
+        assert [(line.line_price, line.vat) for line in order.lines.order_by("position")] == [
+            (Decimal("234.50"), Decimal("46.90")), (Decimal("6.15"), Decimal("1.23")),
+            (Decimal("11.70"), Decimal("2.34"))]
+        assert order.external_id == "erp-23456"
+        assert order.created_by.email == "john.doe@mlaccessories.example"
+        placed = WholesaleOrder.objects.get(customer_order_no="MLA-API #23457")
+        assert (placed.order_state, placed.delivery_method) == ("PLACED", "COLLECT")
+        assert placed.order_number > order.order_number > 606739
+        events = OrderEvent.objects.filter(object_id__in=[order.pk, placed.pk], via="import")
+        assert sorted(events.values_list("action", "to_state")) == [
+            ("create", "OPEN"), ("create", "PLACED")]
+
+        status, out, _ = run("import_orders", "wholesale", path)
+        assert status == 0
+        assert out.startswith("Nothing changed: all 2 orders were imported before.")
+        assert WholesaleOrder.objects.count() == 3  # the demo's order and these two
+
+    def test_an_imported_order_reads_like_an_api_created_one(self, client, demo, tmp_path):
+        path = write_jsonl(tmp_path / "one.jsonl", [record(demo)])
+        assert run("import_orders", "wholesale", path)[0] == 0
+        order = WholesaleOrder.objects.get(customer_order_no="MLA-API #23456")
+        body = client.get(f"/apis/customer/orders/{order.pk}",
+                          HTTP_AUTHORIZATION=f"Bearer {demo['customer']['token']}").json()
+        assert (body["total_price"], body["total_vat"], body["total_weight"]) == (
+            252.35, 50.47, 3.01)
+        assert [p["product_code"] for p in body["products"]] == [
+            "VFR8CW", "VFR8BEZMW", "VFR8BEZCBR"]
+
+    def test_the_api_rule_for_existing_orders(self, demo, tmp_path):
+        """Same account and customer_order_no: OPEN is replaced, otherwise refused."""
+        first = write_jsonl(tmp_path / "first.jsonl", [
+            record(demo), record(demo, customer_order_no="MLA-2")])
+        assert run("import_orders", "wholesale", first)[0] == 0
+        WholesaleOrder.objects.filter(customer_order_no="MLA-2").update(order_state="PLACED")
+        changed = write_jsonl(tmp_path / "changed.jsonl", [
+            record(demo, products=[{"product_code": "CA", "quantity": 2}]),
+            record(demo, customer_order_no="MLA-2",
+                   products=[{"product_code": "CA", "quantity": 2}], order_state="PLACED"),
+        ])
+        status, out, err = run("import_orders", "wholesale", changed)
+        assert status == 1
+        assert "updated 1," in out and "rejected 1" in out
+        assert "only OPEN orders" in err and "MLA-2" in err
+        replaced = WholesaleOrder.objects.get(customer_order_no="MLA-API #23456")
+        assert [(line.product_code, line.quantity) for line in replaced.lines.all()] == [
+            ("CA", 2)]
+        assert replaced.total_price == Decimal("20.00")
+        assert OrderEvent.objects.filter(object_id=replaced.pk, action="update",
+                                         via="import").count() == 1
+
+    def test_same_order_twice_in_one_file_makes_one_order(self, demo, tmp_path):
+        path = write_jsonl(tmp_path / "twice.jsonl", [record(demo), record(demo)])
+        status, out, _ = run("import_orders", "wholesale", path, "--batch-size", "10")
+        assert status == 0 and "created 1, updated 0, unchanged 1" in out
+        assert WholesaleOrder.objects.filter(customer_order_no="MLA-API #23456").count() == 1
+
+    def test_owner_fields_are_validated(self, demo, tmp_path):
+        path = write_jsonl(tmp_path / "owners.jsonl", [
+            {**body_with(customer_order_no="A")},
+            record(demo, customer_order_no="B") | {"account": 999999},
+            record(demo, customer_order_no="C") | {"created_by": "nobody@example.com"},
+            record(demo, customer_order_no="D") | {"order_state": "SHIPPED"},
+        ])
+        before = write_counts()
+        status, _, err = run("import_orders", "wholesale", path)
+        assert status == 1
+        assert "line 1 [None/A] account: This field is required" in err
+        assert "line 2 [999999/B] account: No trade account with id 999999." in err
+        assert "line 3" in err and "created_by: No user with email 'nobody@example.com'." in err
+        assert "line 4" in err and "order_state: 'SHIPPED' is not one of" in err
+        assert write_counts() == before
+
+    @pytest.mark.parametrize("flag", ["--atomic", "--dry-run"])
+    def test_atomic_and_dry_run_write_nothing_on_a_bad_file(self, demo, tmp_path, flag):
+        path = write_jsonl(tmp_path / "bad.jsonl", [
+            record(demo, customer_order_no="OK-1"), record(demo, products=[])])
+        before = write_counts()
+        status, out, err = run("import_orders", "wholesale", path, flag, "--batch-size", "1")
+        assert status == 1 and "nothing written" in out
+        account = demo["customer"]["account_id"]
+        assert (f"line 2 [{account}/MLA-API #23456] products: At least one product is "
+                "required.") in err
+        assert write_counts() == before
+
+
+class TestParityWithTheApi:
+    @pytest.mark.parametrize("body, field, text", BAD_BODIES_422)
+    def test_importer_rejects_what_the_api_rejects(self, client, demo, tmp_path, body, field,
+                                                   text):
+        api = post_json(client, body, demo["customer"]["token"])
+        assert api.status_code == 422 and field in api.json()["errors"]
+        path = write_jsonl(tmp_path / "one.jsonl",
+                           [{"account": demo["customer"]["account_id"], **body}])
+        status, _, err = run("import_orders", "wholesale", path)
+        assert status == 1
+        assert f" {field}: " in err and text in err
+
+    @pytest.mark.parametrize("products", ["CA", ["CA"], {"product_code": "CA", "quantity": 1}])
+    def test_wrong_structure_rejected_by_both(self, client, demo, tmp_path, products):
+        assert post_json(client, body_with(products=products),
+                         demo["customer"]["token"]).status_code == 400
+        path = write_jsonl(tmp_path / "one.jsonl", [record(demo, products=products)])
+        status, _, err = run("import_orders", "wholesale", path)
+        assert status == 1 and " products: " in err
+
+    def test_importer_accepts_what_the_api_accepts(self, client, demo, tmp_path):
+        assert post_json(client, SEED_POST_BODY, demo["customer"]["token"]).status_code == 201
+        path = write_jsonl(tmp_path / "one.jsonl", [record(demo, customer_order_no="NEW-1")])
+        status, out, _ = run("import_orders", "wholesale", path)
+        assert status == 0 and "created 1," in out
+
+
+class TestExportRoundTrip:
+    @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+    def test_export_then_import_into_an_empty_database(self, client, demo, tmp_path, fmt):
+        token = demo["customer"]["token"]
+        post_json(client, SEED_POST_BODY, token)
+        post_json(client, body_with(customer_order_no="COLLECT-1", delivery_method="COLLECT",
+                                    delivery_telephone=None), token)
+        order = WholesaleOrder.objects.get(customer_order_no="COLLECT-1")
+        client.put(f"/apis/customer/orders/{order.pk}/place",
+                   HTTP_AUTHORIZATION=f"Bearer {token}")
+        WholesaleOrder.objects.filter(customer_order_no="MLA-API #12345").update(
+            carriage_tba=True)
+        expected = snapshot()
+        path = str(tmp_path / f"export.{fmt}")
+        status, out, _ = run("export_orders", "wholesale", path)
+        assert status == 0 and "Exported 3 wholesale order(s)" in out
+
+        OrderEvent.objects.all().delete()
+        WholesaleOrderLine.objects.all().delete()
+        WholesaleOrder.objects.all().delete()
+        status, out, err = run("import_orders", "wholesale", path)
+        assert (status, err) == (0, "")
+        assert "created 3," in out
+        assert snapshot() == expected
+
+
+class TestCatalog:
+    def test_products_upserted_by_code_and_rerun_changes_nothing(self, demo):
+        Product.objects.filter(product_code="CA").update(unit_price=Decimal("12.0000"))
+        path = str(EXAMPLES / "wholesale-catalog.csv")
+        status, out, _ = run("import_catalog", "wholesale", path)
+        assert status == 0 and "created 0, updated 1, unchanged 1" in out
+        assert Product.objects.get(product_code="CA").unit_price == Decimal("10.0000")
+        status, out, _ = run("import_catalog", "wholesale", path)
+        assert out.startswith("Nothing changed: all 2 products were imported before.")
+
+    def test_bad_product_rows_are_named(self, demo, tmp_path):
+        path = tmp_path / "products.csv"
+        path.write_text("product_code,type,description,vat_code,unit_price,unit_weight,"
+                        "is_active\nNEW1,stock,New,X,-1,0,true\n")
+        status, _, err = run("import_catalog", "wholesale", str(path))
+        assert status == 1
+        assert "line 2 [NEW1] vat_code:" in err and "line 2 [NEW1] unit_price:" in err
+        assert not Product.objects.filter(product_code="NEW1").exists()
