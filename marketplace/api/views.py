@@ -196,7 +196,8 @@ class RecordListCreateView(MarketplaceAPIView):
         page, total = page_of(request, records, sort_fields=("artist", "title"))
         return listed(MarketplaceRecordSerializer(page, many=True).data, total)
 
-    @extend_schema(request=MarketplaceRecordSerializer, responses={201: MarketplaceRecordSerializer})
+    @extend_schema(request=MarketplaceRecordSerializer,
+                   responses={201: MarketplaceRecordSerializer})
     def post(self, request):
         fields = services.record_validate(request.data)
         record = services.record_create(merchant=self.merchant, fields=fields)
