@@ -67,6 +67,14 @@ def order_body_parse(data: Mapping) -> dict[str, Any]:
     keys or `comments[]`/`comments[0]`. Read-only keys of the order object are ignored;
     an unknown key, a field given twice or a malformed group is a ValidationError.
     """
+    flat, errors = _order_body_fields(data)
+    if errors:
+        raise ValidationError(errors)
+    return flat
+
+
+def _order_body_fields(data: Mapping) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """order_body_parse's fields and errors, so validators report both at once."""
     if not isinstance(data, Mapping):
         raise ValidationError({"non_field_errors": ["The body must be an object of fields."]})
     flat: dict[str, Any] = {}
@@ -126,15 +134,12 @@ def order_body_parse(data: Mapping) -> dict[str, Any]:
         if "comments" in flat:
             errors.setdefault("comments", []).append("Given more than once.")
         flat["comments"] = [value for _, value in sorted(comment_items, key=lambda i: i[0])]
-    if errors:
-        raise ValidationError(errors)
-    return flat
+    return flat, errors
 
 
 def order_create_validate(data: Mapping) -> dict[str, Any]:
     """The cleaned fields of a new order (model field names) from a create body."""
-    fields = order_body_parse(data)
-    errors: dict[str, list[str]] = {}
+    fields, errors = _order_body_fields(data)
     for name in ("status", "__v"):
         if name in fields:
             errors[name] = ["Set by the system; not accepted when creating an order."]
@@ -149,8 +154,7 @@ def order_create_validate(data: Mapping) -> dict[str, Any]:
 
 def order_update_validate(data: Mapping) -> dict[str, Any]:
     """The fields an update changes (model field names; `__v` as `expected_version`)."""
-    fields = order_body_parse(data)
-    errors: dict[str, list[str]] = {}
+    fields, errors = _order_body_fields(data)
     cleaned: dict[str, Any] = {}
     for name in ADDRESS_FIELDS:
         if name in fields:

@@ -23,3 +23,9 @@ def write_counts():
         list(Record.objects.order_by("pk").values_list("pk", "removed_at")),
         OrderEvent.objects.count(),
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """seed_demo sets the demo accounts' passwords: a slow hash per test adds up."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
