@@ -121,8 +121,8 @@ def _order_body_fields(data: Mapping) -> tuple[dict[str, Any], dict[str, list[st
                 errors.setdefault(key, []).append("Use comments[] or comments[<index>].")
                 continue
             for value in values:
-                order = int(position) if position else len(comment_items)
-                comment_items.append((order, value))
+                rank = int(position) if position else len(comment_items)
+                comment_items.append((rank, value))
         elif parts:
             errors.setdefault(key, []).append("Unknown field.")
         elif name == "comments" and len(values) > 1:
