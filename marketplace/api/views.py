@@ -1,0 +1,273 @@
+from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace import selectors, services
+from marketplace.api.serializers import (
+    MarketplaceLogInResponseSerializer,
+    MarketplaceLogInSerializer,
+    MarketplaceMessageSerializer,
+    MarketplaceOrderSerializer,
+    MarketplaceRecordSerializer,
+)
+from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.pagination import query_int
+from orders.auth import READ_WRITE_ABILITIES, HasAbility
+from orders.services import api_token_create
+
+CUSTOMER, MERCHANT, ANY_ACCOUNT = "customer", "merchant", "any"
+SORT_DIRECTIONS = {"asc": "", "1": "", "desc": "-", "-1": "-"}
+LIST_PARAMETERS = [
+    OpenApiParameter("limit", int, description="How many to return (default: all)."),
+    OpenApiParameter("offset", int, description="Index to start at (default 0)."),
+    OpenApiParameter("sort", str, enum=list(SORT_DIRECTIONS),
+                     description="asc/1 oldest first (default), desc/-1 newest first."),
+]
+
+
+def render_marketplace_error(error: ApiError) -> dict:
+    """The origin's error body."""
+    return {"error_message": error.message, "response_code": error.status}
+
+
+marketplace_exception_handler = exception_handler_for(render_marketplace_error)
+
+
+@csrf_exempt
+def endpoint_not_found(request, *args, **kwargs):
+    """Paths under the marketplace's prefixes that match no endpoint: 404 in its body."""
+    message = f"No endpoint {request.method} {request.path}."
+    return JsonResponse({"error_message": message, "response_code": 404}, status=404)
+
+
+class IsMarketplaceAccount(permissions.BasePermission):
+    """`view.account_kinds` maps a method to the account it needs: customer, merchant or
+    any of the two. Sets `view.customer` / `view.merchant` for the view."""
+
+    def has_permission(self, request, view):
+        kind = view.account_kinds.get(request.method)
+        if kind is None:
+            return True  # a method the view does not have: 405 follows
+        view.customer = selectors.customer_for_user(request.user)
+        view.merchant = selectors.merchant_for_user(request.user)
+        allowed = {
+            CUSTOMER: view.customer is not None,
+            MERCHANT: view.merchant is not None,
+            ANY_ACCOUNT: view.customer is not None or view.merchant is not None,
+        }[kind]
+        if not allowed:
+            self.message = (
+                "This request needs a marketplace customer or merchant account."
+                if kind == ANY_ACCOUNT else f"This request is for {kind} accounts only."
+            )
+        return allowed
+
+
+class MarketplaceAPIView(APIView):
+    """Bearer token with abilities, the right kind of account, the origin's error body."""
+
+    permission_classes = [permissions.IsAuthenticated, HasAbility, IsMarketplaceAccount]
+    required_abilities = READ_WRITE_ABILITIES
+    account_kinds: dict[str, str] = {}
+
+    def get_exception_handler(self):
+        return marketplace_exception_handler
+
+
+def page_of(request, queryset, *, sort_fields: tuple[str, ...]):
+    """Sorted by `sort`, sliced by `offset` and `limit` (default: all), and the total."""
+    raw_sort = request.query_params.get("sort", "asc")
+    if raw_sort not in SORT_DIRECTIONS:
+        raise ValidationError({"sort": [f"Must be one of asc, 1, desc, -1; got {raw_sort!r}."]})
+    limit = query_int(request, "limit", default=None, minimum=1)
+    offset = query_int(request, "offset", default=0)
+    direction = SORT_DIRECTIONS[raw_sort]
+    queryset = queryset.order_by(*(direction + name for name in (*sort_fields, "id")))
+    end = None if limit is None else offset + limit
+    return list(queryset[offset:end]), queryset.count()
+
+
+def listed(data, total: int) -> Response:
+    return Response(data, headers={"X-Total-Count": str(total)})
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+class OrderCreateView(MarketplaceAPIView):
+    """A customer turns a merchant's record into an order (the seed says PUT, its curl
+    POSTs: both create)."""
+
+    account_kinds = {"POST": CUSTOMER, "PUT": CUSTOMER}
+
+    @extend_schema(request=MarketplaceOrderSerializer, responses={201: MarketplaceOrderSerializer})
+    def post(self, request, merchant_id, record_id):
+        record = selectors.records_listed().filter(
+            public_id=record_id, merchant__public_id=merchant_id).first()
+        if record is None:
+            raise NotFound(f"No record with id {record_id} of merchant {merchant_id}.")
+        fields = services.order_create_validate(request.data)
+        order = services.order_create(customer=self.customer, record=record, fields=fields,
+                                      actor=request.user, via="api")
+        order = selectors.orders_for_customer(self.customer).get(pk=order.pk)
+        return Response(MarketplaceOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MarketplaceOrderSerializer, responses={201: MarketplaceOrderSerializer})
+    def put(self, request, merchant_id, record_id):
+        return self.post(request, merchant_id, record_id)
+
+
+class CustomerOrderListView(MarketplaceAPIView):
+    account_kinds = {"GET": CUSTOMER}
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=MarketplaceOrderSerializer(many=True))
+    def get(self, request, customer_id):
+        if customer_id != self.customer.public_id:
+            raise NotFound(f"No customer with id {customer_id}.")
+        orders, total = page_of(request, selectors.orders_for_customer(self.customer),
+                                sort_fields=("created_at",))
+        return listed(MarketplaceOrderSerializer(orders, many=True).data, total)
+
+
+class MerchantOrderListView(MarketplaceAPIView):
+    account_kinds = {"GET": MERCHANT}
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=MarketplaceOrderSerializer(many=True))
+    def get(self, request, merchant_id):
+        if merchant_id != self.merchant.public_id:
+            raise NotFound(f"No merchant with id {merchant_id}.")
+        orders, total = page_of(request, selectors.orders_for_merchant(self.merchant),
+                                sort_fields=("created_at",))
+        return listed(MarketplaceOrderSerializer(orders, many=True).data, total)
+
+
+class OrderUpdateView(MarketplaceAPIView):
+    account_kinds = {"PUT": MERCHANT}
+
+    @extend_schema(request=MarketplaceOrderSerializer, responses=MarketplaceOrderSerializer)
+    def put(self, request, order_id):
+        order = selectors.orders_for_merchant(self.merchant).filter(public_id=order_id).first()
+        if order is None:
+            raise NotFound(f"No order with id {order_id}.")
+        changes = services.order_update_validate(request.data)
+        expected_version = changes.pop("expected_version", None)
+        services.order_update(order=order, changes=changes, expected_version=expected_version,
+                              actor=request.user, via="api")
+        order = selectors.orders_for_merchant(self.merchant).get(pk=order.pk)
+        return Response(MarketplaceOrderSerializer(order).data)
+
+
+class OrderCancelView(MarketplaceAPIView):
+    account_kinds = {"DELETE": CUSTOMER}
+
+    @extend_schema(responses=MarketplaceMessageSerializer)
+    def delete(self, request, order_id, customer_id):
+        if customer_id != self.customer.public_id:
+            raise NotFound(f"No customer with id {customer_id}.")
+        order = selectors.orders_for_customer(self.customer).filter(public_id=order_id).first()
+        if order is None:
+            raise NotFound(f"No order with id {order_id}.")
+        services.order_cancel(order=order, actor=request.user, via="api")
+        return Response({"success_message": "Order cancelled", "response_code": 200})
+
+
+# --- records --------------------------------------------------------------------------
+
+
+class RecordListCreateView(MarketplaceAPIView):
+    account_kinds = {"GET": ANY_ACCOUNT, "POST": MERCHANT}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("artist", str, description="Artist contains (any case)."),
+                    *LIST_PARAMETERS[:2],
+                    OpenApiParameter("sort", str, enum=list(SORT_DIRECTIONS),
+                                     description="asc/1 by artist and title, desc/-1 reverse.")],
+        responses=MarketplaceRecordSerializer(many=True),
+    )
+    def get(self, request):
+        records = selectors.records_listed()
+        if artist := request.query_params.get("artist", "").strip():
+            records = records.filter(artist__icontains=artist)
+        page, total = page_of(request, records, sort_fields=("artist", "title"))
+        return listed(MarketplaceRecordSerializer(page, many=True).data, total)
+
+    @extend_schema(request=MarketplaceRecordSerializer,
+                   responses={201: MarketplaceRecordSerializer})
+    def post(self, request):
+        fields = services.record_validate(request.data)
+        record = services.record_create(merchant=self.merchant, fields=fields)
+        return Response(MarketplaceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class RecordDetailView(MarketplaceAPIView):
+    account_kinds = {"GET": ANY_ACCOUNT, "PUT": MERCHANT}
+
+    @extend_schema(responses=MarketplaceRecordSerializer)
+    def get(self, request, record_id):
+        return Response(MarketplaceRecordSerializer(self.record(selectors.records_listed())).data)
+
+    @extend_schema(request=MarketplaceRecordSerializer, responses=MarketplaceRecordSerializer)
+    def put(self, request, record_id):
+        record = self.record(selectors.records_for_merchant(self.merchant))
+        fields = services.record_validate(request.data, partial=True)
+        record = services.record_update(record=record, fields=fields)
+        return Response(MarketplaceRecordSerializer(record).data)
+
+    def record(self, records):
+        record_id = self.kwargs["record_id"]
+        record = records.filter(public_id=record_id).first()
+        if record is None:
+            raise NotFound(f"No record with id {record_id}.")
+        return record
+
+
+class RecordRemoveView(MarketplaceAPIView):
+    account_kinds = {"DELETE": MERCHANT}
+
+    @extend_schema(responses=MarketplaceMessageSerializer)
+    def delete(self, request, record_id, merchant_id):
+        if merchant_id != self.merchant.public_id:
+            raise NotFound(f"No merchant with id {merchant_id}.")
+        record = selectors.records_for_merchant(self.merchant).filter(public_id=record_id).first()
+        if record is None:
+            raise NotFound(f"No record with id {record_id}.")
+        services.record_remove(record=record)
+        return Response({"success_message": "Record deleted", "response_code": 200})
+
+
+# --- log-in ---------------------------------------------------------------------------
+
+
+class LogInView(APIView):
+    """`email` and `password` of a customer (or merchant) account -> a new API token."""
+
+    authentication_classes = []
+    permission_classes = []
+    kind = CUSTOMER
+
+    def get_exception_handler(self):
+        return marketplace_exception_handler
+
+    def get_authenticate_header(self, request):
+        return "Bearer"  # wrong credentials answer 401 (DRF makes it 403 without a scheme)
+
+    @extend_schema(request=MarketplaceLogInSerializer, responses=MarketplaceLogInResponseSerializer)
+    def post(self, request):
+        credentials = MarketplaceLogInSerializer(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        email = credentials.validated_data["email"]
+        find = selectors.customer_by_email if self.kind == CUSTOMER else selectors.merchant_by_email
+        account = find(email)
+        user = account and authenticate(
+            request._request, username=account.user.get_username(),
+            password=credentials.validated_data["password"])
+        if not user:
+            raise AuthenticationFailed(f"Wrong email or password for a {self.kind} account.")
+        _, raw = api_token_create(user=user, label=f"marketplace {self.kind} log-in",
+                                  abilities=["orders:read", "orders:write"])
+        return Response({"secret token": raw})
