@@ -4,17 +4,11 @@ its two example orders, plus another customer and merchant to try tenancy with."
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
 from orders.demo import demo_user
 from orders.services import demo_api_token
 
 ABILITIES = ["orders:read", "orders:write"]
-# seed_demo runs in many tests of every domain: a full-strength hash per demo account
-# costs about a second each. These passwords are printed anyway, so a cheap hash is no loss;
-# Django re-hashes at full strength on the first log-in.
-DEMO_PASSWORD_ITERATIONS = 1000
 CUSTOMERS = {
     # key: (public id, user, username, email, first, last, password)
     "customer": ("5c6777d1d6a7470017de33c3", "marketplace-customer", "customerName",
@@ -58,8 +52,8 @@ def load() -> dict:
     result = {}
     customers = {}
     for key, (public_id, username, name, email, first, last, password) in CUSTOMERS.items():
-        user = demo_user(username, email=email, first_name=first, last_name=last)
-        demo_password(user, password)
+        user = demo_user(username, email=email, first_name=first, last_name=last,
+                         password=password)
         customers[key], _ = MarketplaceCustomer.objects.update_or_create(
             public_id=public_id,
             defaults={"user": user, "username": name, "email": email, "first_name": first,
@@ -70,8 +64,7 @@ def load() -> dict:
     merchants = {}
     for key, (public_id, username, email, company, contact, phone, password,
               records) in MERCHANTS.items():
-        user = demo_user(username, email=email)
-        demo_password(user, password)
+        user = demo_user(username, email=email, password=password)
         merchants[key], _ = Merchant.objects.update_or_create(
             public_id=public_id,
             defaults={"user": user, "email": email, "company_name": company,
@@ -102,16 +95,6 @@ def load() -> dict:
                       **SEED_ORDER_FIELDS},
         )
     return result
-
-
-def demo_password(user, password: str) -> None:
-    hasher = PBKDF2PasswordHasher()
-    cheap = (user.password.startswith(f"{hasher.algorithm}$")
-             and hasher.decode(user.password)["iterations"] == DEMO_PASSWORD_ITERATIONS)
-    if cheap and hasher.verify(password, user.password):
-        return
-    user.password = hasher.encode(password, hasher.salt(), DEMO_PASSWORD_ITERATIONS)
-    user.save(update_fields=["password"])
 
 
 def principal(user, label: str, public_id: str, email: str, password: str) -> dict:

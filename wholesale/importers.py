@@ -11,8 +11,6 @@ through the services: unchanged, replaced while OPEN, or refused.
 
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -42,18 +40,10 @@ ORDER_FIELDS = ["customer_order_no", "order_type", "delivery_method",
 CSV_ORDER_COLUMNS = ["customer_order_no", *OWNER_FIELDS, *ORDER_FIELDS[1:], *HISTORY_FIELDS]
 
 
-@lru_cache(maxsize=65536)
-def figures_for(unit_price: Decimal, vat_rate: Decimal, unit_weight: Decimal, quantity: int):
-    """`pricing.line_figures`, remembered: a file repeats the same product and quantity
-    many times, and the figures depend on nothing else."""
-    return line_figures(unit_price=unit_price, vat_rate=vat_rate, unit_weight=unit_weight,
-                        quantity=quantity)
-
-
 class NewOrder:
     """A validated order to be written by the batch's set-based insert."""
 
-    __slots__ = ("item", "account_id", "fields", "lines", "figures", "state", "carriage_tba",
+    __slots__ = ("item", "account_id", "fields", "lines", "state", "carriage_tba",
                  "created_at", "created_by_id", "external_id")
 
     def __init__(self, item, account_id, fields, lines, extra):
@@ -61,8 +51,6 @@ class NewOrder:
         self.account_id = account_id
         self.fields = fields
         self.lines = lines
-        self.figures = [figures_for(line.product.unit_price, line.product.vat_rate,
-                                    line.product.unit_weight, line.quantity) for line in lines]
         self.state = extra["order_state"]
         self.carriage_tba = extra["carriage_tba"]
         self.created_at = extra["created_at"]
@@ -263,36 +251,80 @@ def write_new_orders(new_orders: list[NewOrder], *, actor=None) -> None:
     numbers = services.order_numbers_allocate(len(new_orders))
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    order_rows, line_rows, event_rows = [], [], []
-    for order, number in zip(new_orders, numbers, strict=True):
-        totals = order_totals(order.figures)
-        placed_at = now if order.state == State.PLACED else None
-        deleted_at = now if order.state == State.CANCELLED else None
+    priced = [[PRICED_LINES.get(line.product, line.quantity) for line in order.lines]
+              for order in new_orders]
+    order_rows = []
+    for order, number, lines in zip(new_orders, numbers, priced, strict=True):
+        totals = order_totals(figures for figures, _ in lines)
         order_rows.append((
             order.account_id, number, order.fields["customer_order_no"], order.state,
             order.fields["order_type"], order.fields["delivery_method"],
             *(order.fields[name] for name in services.BODY_TEXT_FIELDS),
             order.carriage_tba, totals.total_price, totals.total_vat, totals.total_weight,
-            order.created_at, order.created_by_id, now, placed_at, deleted_at,
+            order.created_at, order.created_by_id, now,
+            now if order.state == State.PLACED else None,
+            now if order.state == State.CANCELLED else None,
             order.external_id,
         ))
-    order_ids = insert_rows(WholesaleOrder, ORDER_COLUMNS, order_rows)
+    order_ids = new_order_ids(len(order_rows))
     content_type_id = ContentType.objects.get_for_model(WholesaleOrder).pk
-    for order, order_id in zip(new_orders, order_ids, strict=True):
-        for position, (line, figures) in enumerate(zip(order.lines, order.figures,
-                                                       strict=True)):
-            product = line.product
-            line_rows.append((
-                order_id, position, product.pk, line.quantity, product.product_code,
-                product.type, product.description, product.vat_code, product.vat_rate,
-                product.unit_price, product.unit_weight, figures.line_price, figures.vat,
-                figures.line_weight,
-            ))
-        event_rows.append((content_type_id, order_id, "create", "", order.state, actor_id,
-                           OrderEvent.Via.IMPORT, f"{len(order.lines)} line(s)", now))
-    insert_rows(WholesaleOrderLine, LINE_COLUMNS, line_rows, returning=False)
-    insert_rows(OrderEvent, EVENT_COLUMNS, event_rows, returning=False)
+    event_rows = [
+        (content_type_id, order_id, "create", "", order.state, actor_id, OrderEvent.Via.IMPORT,
+         f"{len(order.lines)} line(s)", now)
+        for order, order_id in zip(new_orders, order_ids, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        line_text = [
+            f"{order_id}\t{position}\t{order.lines[position].quantity}\t{text}\n"
+            for order, order_id, lines in zip(new_orders, order_ids, priced, strict=True)
+            for position, (_, text) in enumerate(lines)
+        ]
+        copy_into(WholesaleOrder, ["id", *ORDER_COLUMNS], [
+            copy_row((order_id, *row)) for order_id, row in zip(order_ids, order_rows,
+                                                                strict=True)])
+        copy_into(WholesaleOrderLine, LINE_COLUMNS, line_text)
+        copy_into(OrderEvent, EVENT_COLUMNS, [copy_row(row) for row in event_rows])
+        return
+    WholesaleOrder.objects.bulk_create(
+        WholesaleOrder(id=order_id, **dict(zip(ORDER_COLUMNS, row, strict=True)))
+        for order_id, row in zip(order_ids, order_rows, strict=True))
+    WholesaleOrderLine.objects.bulk_create(
+        services.order_line_build(order=WholesaleOrder(pk=order_id), product=line.product,
+                                  quantity=line.quantity, position=position)
+        for order, order_id in zip(new_orders, order_ids, strict=True)
+        for position, line in enumerate(order.lines))
+    OrderEvent.objects.bulk_create(
+        OrderEvent(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in event_rows)
 
+
+class PricedLines:
+    """`pricing.line_figures` of a product and quantity, with the line's COPY text.
+
+    An import repeats the same product and quantity many times and the figures depend on
+    nothing else, so each is priced once per run. The key is the product's snapshot text,
+    which holds every figure the price depends on (and a str caches its hash).
+    """
+
+    def __init__(self):
+        self.snapshots: dict[int, str] = {}
+        self.lines: dict[tuple[str, int], tuple] = {}
+
+    def get(self, product: Product, quantity: int):
+        snapshot = copy_row((
+            product.pk, product.product_code, product.type, product.description,
+            product.vat_code, product.vat_rate, product.unit_price, product.unit_weight,
+        ), end="")
+        key = (snapshot, quantity)
+        priced = self.lines.get(key)
+        if priced is None:
+            figures = line_figures(unit_price=product.unit_price, vat_rate=product.vat_rate,
+                                   unit_weight=product.unit_weight, quantity=quantity)
+            text = f"{snapshot}\t{figures.line_price}\t{figures.vat}\t{figures.line_weight}"
+            priced = self.lines[key] = (figures, text)
+        return priced
+
+
+PRICED_LINES = PricedLines()
 
 ORDER_COLUMNS = [
     "account_id", "order_number", "customer_order_no", "order_state", "order_type",
@@ -300,44 +332,50 @@ ORDER_COLUMNS = [
     "total_vat", "total_weight", "created_at", "created_by_id", "updated_at", "placed_at",
     "deleted_at", "external_id",
 ]
+# In the order PricedLines writes them, after order_id, position and quantity.
 LINE_COLUMNS = [
-    "order_id", "position", "product_id", "quantity", "product_code", "product_type",
+    "order_id", "position", "quantity", "product_id", "product_code", "product_type",
     "description", "vat_code", "vat_rate", "unit_price", "unit_weight", "line_price", "vat",
     "line_weight",
 ]
 EVENT_COLUMNS = ["content_type_id", "object_id", "action", "from_state", "to_state",
                  "actor_id", "via", "note", "created_at"]
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple], *, returning: bool = True):
-    """Insert rows into the model's table; return their new ids when asked.
+def copy_row(values, end: str = "\n") -> str:
+    """One row in COPY's text format."""
+    return "\t".join(
+        "\\N" if v is None else ("t" if v else "f") if v is True or v is False
+        else v.translate(COPY_ESCAPES) if type(v) is str
+        else v.isoformat() if isinstance(v, datetime) else str(v)
+        for v in values
+    ) + end
 
-    PostgreSQL: ids drawn from the table's sequence in one statement, then one COPY.
-    Elsewhere: one multi-row INSERT per chunk through bulk_create.
-    """
-    if not rows:
-        return []
-    if connection.vendor == "postgresql":
-        table = model._meta.db_table
-        ids = None
-        with connection.cursor() as cursor:
-            if returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                    "FROM generate_series(1, %s)", [table, len(rows)])
-                ids = [row[0] for row in cursor.fetchall()]
-                rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
-                columns = ["id", *columns]
-            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            with cursor.cursor.copy(
-                f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return ids
-    objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-    model.objects.bulk_create(objects, batch_size=500)
-    return [obj.pk for obj in objects]
+
+def new_order_ids(count: int) -> list[int]:
+    """Ids for new orders. PostgreSQL: drawn from the table's sequence in one statement,
+    so lines and events can be written by COPY. Elsewhere: bulk_create assigns them, so
+    take the next ones under the write lock SQLite holds for the transaction."""
+    table = WholesaleOrder._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))
+
+
+def copy_into(model, columns: list[str], lines: list[str]) -> None:
+    """PostgreSQL COPY of ready-made text rows into the model's table."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    ) as copy:
+        for start in range(0, len(lines), 5000):
+            copy.write("".join(lines[start:start + 5000]))
 
 
 def parse_time(value: Any) -> datetime | None:

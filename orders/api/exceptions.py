@@ -76,7 +76,7 @@ def describe_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, TransitionRefused):
         return ApiError(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(*exc.args[:1])  # keep a message such as "No order 'x'."
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):

@@ -24,9 +24,3 @@ def write_counts():
         OrderEvent.objects.count(),
     )
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """seed_demo sets the demo accounts' passwords: a slow hash per test adds up."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
