@@ -76,7 +76,9 @@ def describe_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, TransitionRefused):
         return ApiError(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args[:1])  # keep a message such as "No order 'x'."
+        # As DRF does: get_object_or_404's message names the model class; raise DRF's
+        # NotFound with a message to tell a client more.
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
