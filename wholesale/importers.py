@@ -305,18 +305,23 @@ class PricedLines:
     which holds every figure the price depends on (and a str caches its hash).
     """
 
+    MAX_ENTRIES = 50_000
+
     def __init__(self):
-        self.snapshots: dict[int, str] = {}
         self.lines: dict[tuple[str, int], tuple] = {}
 
     def get(self, product: Product, quantity: int):
-        snapshot = copy_row((
-            product.pk, product.product_code, product.type, product.description,
-            product.vat_code, product.vat_rate, product.unit_price, product.unit_weight,
-        ), end="")
+        snapshot = product.__dict__.get("copy_snapshot")
+        if snapshot is None:  # once per product object (a batch fetches each product once)
+            snapshot = product.__dict__["copy_snapshot"] = copy_row((
+                product.pk, product.product_code, product.type, product.description,
+                product.vat_code, product.vat_rate, product.unit_price, product.unit_weight,
+            ), end="")
         key = (snapshot, quantity)
         priced = self.lines.get(key)
         if priced is None:
+            if len(self.lines) >= self.MAX_ENTRIES:  # memory stays flat whatever the file
+                self.lines.clear()
             figures = line_figures(unit_price=product.unit_price, vat_rate=product.vat_rate,
                                    unit_weight=product.unit_weight, quantity=quantity)
             text = f"{snapshot}\t{figures.line_price}\t{figures.vat}\t{figures.line_weight}"
