@@ -133,6 +133,35 @@ class OrderImporter(Importer):
         raise NotImplementedError
 
 
+class CatalogImporter(Importer):
+    """A catalog upserted by its natural key, a CSV row or JSON line per item.
+
+    Each record is validated by `serializer_class` (a DRF serializer) and written by
+    `upsert(**validated_data)`, a domain service answering (item, "created" | "updated"
+    | "unchanged").
+    """
+
+    csv_key = None
+    key_field: str = ""
+    serializer_class = None
+
+    def record_key(self, record: dict) -> str:
+        return str(record.get(self.key_field) or "")
+
+    def upsert(self, **values) -> tuple[Any, str]:
+        raise NotImplementedError
+
+    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        for item in items:
+            payload = self.serializer_class(data=item.record)
+            if not payload.is_valid():
+                for name, message in errors_from_validation(payload.errors):
+                    item.reject(name, message)
+                continue
+            _, outcome = self.upsert(**payload.validated_data)
+            item.outcome = Outcome(outcome)
+
+
 # --- reading -------------------------------------------------------------------------
 
 

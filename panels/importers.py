@@ -6,7 +6,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
-from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from orders.imports import (
+    CatalogImporter,
+    OrderImporter,
+    Outcome,
+    SourceItem,
+    errors_from_validation,
+)
 from panels import services
 from panels.api.serializers import CREATED_AT_FORMAT, OrderCreateSerializer
 from panels.models import Customer, CustomerPanelOrder
@@ -107,34 +113,24 @@ class PanelsOrderImporter(OrderImporter):
 order_importer = PanelsOrderImporter()
 
 
-class PanelsCatalogImporter(Importer):
-    """Panels upserted by sku."""
-
-    domain = "panels"
-    noun = "panels"
-    csv_key = None
-    csv_columns = ["sku", "name", "is_license_required", "is_active"]
-
-    def record_key(self, record: dict) -> str:
-        return str(record.get("sku") or "")
-
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        for item in items:
-            payload = PanelCatalogSerializer(data=item.record)
-            if not payload.is_valid():
-                for name, message in errors_from_validation(payload.errors):
-                    item.reject(name, message)
-                continue
-            data = payload.validated_data
-            _, outcome = services.panel_upsert(**data)
-            item.outcome = Outcome(outcome)
-
-
 class PanelCatalogSerializer(serializers.Serializer):
     sku = serializers.SlugField(max_length=100)
     name = serializers.CharField(max_length=200)
     is_license_required = serializers.BooleanField(default=False)
     is_active = serializers.BooleanField(default=True)
+
+
+class PanelsCatalogImporter(CatalogImporter):
+    """Panels upserted by sku."""
+
+    domain = "panels"
+    noun = "panels"
+    key_field = "sku"
+    csv_columns = ["sku", "name", "is_license_required", "is_active"]
+    serializer_class = PanelCatalogSerializer
+
+    def upsert(self, **values):
+        return services.panel_upsert(**values)
 
 
 catalog_importer = PanelsCatalogImporter()

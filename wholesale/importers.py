@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from orders.imports import (
+    CatalogImporter,
+    OrderImporter,
+    Outcome,
+    SourceItem,
+    errors_from_validation,
+)
 from orders.lifecycle import TransitionRefused
 from orders.models import OrderEvent
 from wholesale import selectors, services
@@ -424,26 +430,17 @@ class ProductSerializer(serializers.ModelSerializer):
                   "unit_weight", "is_active"]
 
 
-class WholesaleCatalogImporter(Importer):
+class WholesaleCatalogImporter(CatalogImporter):
     """Products upserted by product_code."""
 
     domain = "wholesale"
     noun = "products"
-    csv_key = None
+    key_field = "product_code"
     csv_columns = ProductSerializer.Meta.fields
+    serializer_class = ProductSerializer
 
-    def record_key(self, record: dict) -> str:
-        return str(record.get("product_code") or "")
-
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        for item in items:
-            payload = ProductSerializer(data=item.record)
-            if not payload.is_valid():
-                for name, message in errors_from_validation(payload.errors):
-                    item.reject(name, message)
-                continue
-            _, outcome = services.product_upsert(**payload.validated_data)
-            item.outcome = Outcome(outcome)
+    def upsert(self, **values):
+        return services.product_upsert(**values)
 
 
 order_importer = WholesaleOrderImporter()
