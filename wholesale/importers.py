@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from orders.db import in_values
 from orders.imports import (
     CatalogImporter,
     OrderImporter,
@@ -98,7 +99,7 @@ class WholesaleOrderImporter(OrderImporter):
             TradeAccount.objects.filter(
                 pk__in={r["account"] for r in records if type(r.get("account")) is int}
             ).values_list("pk", flat=True)
-        )
+        )  # a few accounts: a plain IN
         users = dict(
             get_user_model().objects.filter(
                 email__in={r["created_by"] for r in records
@@ -109,15 +110,16 @@ class WholesaleOrderImporter(OrderImporter):
             code for r in records for code in services.order_body_product_codes(r))
         keys = {(r.get("account"), r.get("customer_order_no")) for r in records}
         existing = {
-            (o.account_id, o.customer_order_no): o.pk
-            for o in WholesaleOrder.objects.filter(
+            (account_id, number)
+            for account_id, number in WholesaleOrder.objects.filter(
                 account_id__in={a for a, _ in keys if type(a) is int},
-                customer_order_no__in={n.strip() for _, n in keys if isinstance(n, str)},
-            ).only("pk", "account_id", "customer_order_no")
+                customer_order_no__in=in_values(
+                    {n.strip() for _, n in keys if isinstance(n, str)}),
+            ).values_list("account_id", "customer_order_no")
         }
         external_ids = {r["external_id"] for r in records if isinstance(r.get("external_id"), str)}
         taken_external_ids = dict(
-            WholesaleOrder.objects.filter(external_id__in=external_ids)
+            WholesaleOrder.objects.filter(external_id__in=in_values(external_ids))
             .values_list("external_id", "customer_order_no")
         )
 

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from orders.db import in_values
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
 
 
@@ -31,7 +32,7 @@ def products_by_code(codes: Iterable[str]) -> dict[str, Product]:
     if not codes:
         return {}
     return {p.product_code: p
-            for p in Product.objects.filter(product_code__in=codes, is_active=True)}
+            for p in Product.objects.filter(product_code__in=in_values(codes), is_active=True)}
 
 
 def products_available() -> QuerySet[Product]:
