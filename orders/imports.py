@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 ERRORS_KEY = "_errors"  # errors written back into a rejected record; ignored on re-import
 
@@ -394,8 +394,18 @@ def run_import(
     def process(batch: list[SourceItem]) -> None:
         readable = [item for item in batch if item.record is not None and not item.errors]
         if readable:
-            with transaction.atomic():
-                importer.import_batch(readable, actor=actor)
+            try:
+                with transaction.atomic():
+                    importer.import_batch(readable, actor=actor)
+            except IntegrityError:
+                # Someone else (an API client) wrote one of these orders between the
+                # batch's checks and its insert; the batch was undone whole. Once more, it
+                # finds that order and follows the rule for existing ones.
+                for item in readable:
+                    item.errors.clear()
+                    item.outcome = None
+                with transaction.atomic():
+                    importer.import_batch(readable, actor=actor)
         for item in batch:
             stats.count(item, importer)
             for error in item.errors:

@@ -384,7 +384,8 @@ def new_order_ids(count: int) -> list[int]:
 def copy_into(model, columns: list[str], lines: list[str]) -> None:
     """PostgreSQL COPY of ready-made text rows into the model's table."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor, cursor.cursor.copy(
+    # (wrap_database_errors: psycopg's errors surface as Django's, e.g. IntegrityError)
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(
         f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     ) as copy:
         for start in range(0, len(lines), 5000):

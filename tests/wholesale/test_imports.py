@@ -234,3 +234,32 @@ class TestCatalog:
         assert status == 1
         assert "line 2 [NEW1] vat_code:" in err and "line 2 [NEW1] unit_price:" in err
         assert not Product.objects.filter(product_code="NEW1").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_created_by_the_api_during_an_import_batch_is_not_doubled(demo):
+    """An API client creates the same order between the batch's checks and its insert:
+    the insert fails on the unique key, the batch is retried and finds the order."""
+    from orders.imports import SourceItem, run_import
+    from tests.conftest import run_concurrently
+    from wholesale import services
+    from wholesale.importers import WholesaleOrderImporter
+    from wholesale.models import TradeAccount
+
+    account = TradeAccount.objects.get(pk=demo["customer"]["account_id"])
+
+    class RacedImporter(WholesaleOrderImporter):
+        raced = False
+
+        def validate(self, item, *args):
+            if not self.raced:  # after the batch looked up existing orders
+                self.raced = True
+                run_concurrently(1, lambda _: services.order_save_from_body(
+                    account=account, data=SEED_POST_BODY))
+            return super().validate(item, *args)
+
+    items = [SourceItem(1, {"account": account.pk, **SEED_POST_BODY})]
+    stats, _ = run_import(RacedImporter(), items, batch_size=10, atomic=False, dry_run=False)
+    assert (stats.created, stats.unchanged, stats.rejected) == (0, 1, 0)
+    assert WholesaleOrder.objects.filter(customer_order_no="MLA-API #23456").count() == 1
