@@ -6,6 +6,7 @@ dates) out, or `ValidationError({field: [message]})` naming each bad field (nest
 `order_menus[0].qty`). The API and any importer call them.
 """
 
+import re
 import secrets
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
+from orders.demo import reset_sequences
 from orders.lifecycle import Transition, TransitionRefused
 from orders.services import order_event_record
 from restaurant.models import (
@@ -407,11 +409,37 @@ def order_create(
     `ip_address`/`user_agent` are the request's, used when the body does not give them.
     """
     cleaned = order_create_validate(data, caller_customer=caller_customer)
+    return order_create_cleaned(cleaned=cleaned, actor=actor, via=via, ip_address=ip_address,
+                                user_agent=user_agent)
+
+
+def order_create_cleaned(
+    *,
+    cleaned: dict,
+    actor=None,
+    via: str = "api",
+    ip_address: str | None = None,
+    user_agent: str = "",
+    created_at: datetime | None = None,
+    status_updated_at: datetime | None = None,
+    assignee_updated_at: datetime | None = None,
+    hash: str | None = None,  # noqa: A002 - the origin's attribute name
+    status_history: list[dict] | None = None,
+) -> Order:
+    """Create an order from `order_create_validate`'s cleaned values, atomically: its
+    menus, totals, status history and one create event.
+
+    The keyword times, `hash` and `status_history` are what an import brings back of an
+    order's life (`order_import_validate`); left out, they are the API's: now, a new hash,
+    one history entry for `status_id` with `status_comment`.
+    """
     now = timezone.now()
+    created_at = created_at or now
     with transaction.atomic():
         address = cleaned["address"]
         if isinstance(address, dict):
             address = Address.objects.create(customer=cleaned["customer"], **address)
+        has_assignee = cleaned["assignee"] or cleaned["assignee_group"]
         order = Order.objects.create(
             customer=cleaned["customer"],
             location=cleaned["location"],
@@ -430,17 +458,16 @@ def order_create(
             order_total=cleaned["order_total"],
             currency=cleaned["currency"],
             payment_method=cleaned["payment_method"],
-            invoice_prefix=cleaned["invoice_prefix"] or f"INV-{now.year}-00",
+            invoice_prefix=cleaned["invoice_prefix"] or f"INV-{created_at.year}-00",
             invoice_date=cleaned["invoice_date"],
             assignee=cleaned["assignee"],
             assignee_group=cleaned["assignee_group"],
-            assignee_updated_at=now if cleaned["assignee"] or cleaned["assignee_group"]
-            else None,
-            hash=secrets.token_hex(16),
+            assignee_updated_at=assignee_updated_at or (now if has_assignee else None),
+            hash=hash or secrets.token_hex(16),
             ip_address=cleaned["ip_address"] or ip_address,
             user_agent=cleaned["user_agent"] or user_agent or "",
             external_id=cleaned["external_id"],
-            created_at=now,
+            created_at=created_at,
         )
         OrderMenu.objects.bulk_create(OrderMenu(order=order, **item)
                                       for item in cleaned["order_menus"])
@@ -448,11 +475,116 @@ def order_create(
                                        for total in cleaned["order_totals"])
         order_event_record(order=order, action="create", via=via, actor=actor,
                            to_state=cleaned["status"].name if cleaned["status"] else "")
-        if cleaned["status"] is not None:
+        if status_history is not None:
+            StatusHistory.objects.bulk_create(
+                StatusHistory(order=order, **{"created_at": created_at, **entry})
+                for entry in status_history)
+            if cleaned["status"] is not None:
+                order.status = cleaned["status"]
+                order.status_updated_at = status_updated_at or (
+                    status_history[-1].get("created_at", created_at) if status_history
+                    else created_at)
+                order.save(update_fields=["status", "status_updated_at"])
+        elif cleaned["status"] is not None:
             status_record(order, cleaned["status"], comment=cleaned["status_comment"],
-                          notify=bool(cleaned.get("notify")), actor=actor, changed_at=now)
+                          notify=bool(cleaned.get("notify")), actor=actor,
+                          changed_at=status_updated_at or now)
             order.save(update_fields=["status", "status_updated_at"])
     return order
+
+
+# What an import record may carry beside the API's create body: what an export keeps of
+# an order's life, so that export -> import rebuilds the same order.
+IMPORT_FIELDS = ["created_at", "status_updated_at", "assignee_updated_at", "hash",
+                 "status_history"]
+
+
+def order_import_validate(data: dict) -> tuple[dict, dict]:
+    """An imported order -> (the create body cleaned exactly as the API cleans it for a
+    staff caller, the cleaned IMPORT_FIELDS as `order_create_cleaned` keywords), or one
+    ValidationError naming every bad field."""
+    errors = Errors()
+    cleaned: dict = {}
+    try:
+        cleaned = order_create_validate({k: v for k, v in data.items()
+                                         if k not in IMPORT_FIELDS})
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            for message in messages:
+                errors.add(name, message)
+    extra: dict[str, Any] = {}
+    for name in ["created_at", "status_updated_at", "assignee_updated_at"]:
+        extra[name] = clean_datetime(data, name, errors)
+    extra["hash"] = clean_string(data, "hash", errors) or None
+    if extra["hash"]:
+        if not re.fullmatch(r"[0-9a-f]{32}", extra["hash"]):
+            errors.add("hash", f"The hash must be 32 lowercase hex characters, "
+                               f"got {extra['hash']!r}.")
+        else:
+            taken = Order.objects.filter(hash=extra["hash"]).values_list("pk", flat=True)
+            if taken:
+                errors.add("hash", f"The hash {extra['hash']!r} is the hash of order "
+                                   f"#{taken[0]}.")
+    extra["status_history"] = clean_status_history(data, errors)
+    errors.raise_if_any()
+    return cleaned, extra
+
+
+def clean_status_history(data, errors) -> list[dict] | None:
+    entries = data.get("status_history")
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        errors.add("status_history", f"The status_history must be a list, got {entries!r}.")
+        return None
+    cleaned = []
+    for index, entry in enumerate(entries):
+        at = f"status_history[{index}]"
+        if not isinstance(entry, dict):
+            errors.add(at, f"Each status history entry must be an object, got {entry!r}.")
+            continue
+        local = Errors()
+        row = {
+            "status": clean_related(entry, "status_id", Status, local, label="status",
+                                    required=True),
+            "staff": clean_related(entry, "staff_id", Staff, local, label="staff member"),
+            "comment": clean_string(entry, "comment", local, max_length=500) or "",
+            "notify": False if entry.get("notify") is None else parse_bool(entry["notify"]),
+            "created_at": clean_datetime(entry, "created_at", local),
+        }
+        if row["notify"] is None:
+            local.add("notify", f"The notify field must be true or false, "
+                                f"got {entry.get('notify')!r}.")
+        for name, messages in local.by_field.items():
+            for message in messages:
+                errors.add(f"{at}.{name}", message)
+        if row["created_at"] is None:
+            del row["created_at"]
+        cleaned.append(row)
+    return cleaned
+
+
+def menu_upsert(*, id: int, name: str, price: Decimal,  # noqa: A002 - the API's menu id
+                description: str | None = None, is_active: bool | None = None
+                ) -> tuple[Menu, str]:
+    """Create or update a menu by its id (the id the API's `order_menus` refer to); say
+    whether it was created, updated or unchanged. Omitted fields keep their value."""
+    wanted: dict[str, Any] = {"name": name, "price": price}
+    if description is not None:
+        wanted["description"] = description
+    if is_active is not None:
+        wanted["is_active"] = is_active
+    menu = Menu.objects.filter(pk=id).first()
+    if menu is None:
+        menu = Menu.objects.create(pk=id, **wanted)
+        reset_sequences(Menu)  # the next generated id comes after the one given
+        return menu, "created"
+    if all(getattr(menu, k) == v for k, v in wanted.items()):
+        return menu, "unchanged"
+    for k, v in wanted.items():
+        setattr(menu, k, v)
+    menu.save(update_fields=list(wanted))
+    return menu, "updated"
 
 
 def order_update_validate(data: dict) -> dict:
