@@ -36,7 +36,7 @@ from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_
 ORDER_STATES = {"status": LabOrder.Status, "payment_status": LabOrder.PaymentStatus}
 ORDER_TIMES = ["ordered_at", "paid_at", "date_received", "created_at", "updated_at"]
 TEST_TIMES = ["created_at", "updated_at"]
-TEST_DONE = {Test.Status.COMPLETED, Test.Status.CANCELED}
+TEST_DONE = (Test.Status.COMPLETED, Test.Status.CANCELED)  # a tuple: bad input may not hash
 
 
 def parse_time(value: Any, path: str, errors: dict) -> datetime | None:
@@ -208,7 +208,9 @@ class LabsOrderImporter(OrderImporter):
         return cleaned, tests_history
 
     def test_history(self, test: dict, path: str, errors: dict) -> dict:
-        status = test.get("status") or Test.Status.NOT_STARTED
+        status = test.get("status")
+        if status is None:
+            status = Test.Status.NOT_STARTED
         if status not in Test.Status.values:
             errors[f"{path}.status"] = [
                 f"{status!r} is not one of: {', '.join(Test.Status.values)}."]

@@ -160,6 +160,8 @@ class TestImport:
              "samples": [{"sku_id": 16, "tests": tests}]},
             {**valid_record(company_id, "bad-test"),
              "samples": [{"sku_id": 16, "tests": [{"assay_id": 424242, "status": "done"}]}]},
+            {**valid_record(company_id, "odd-status"), "status": "completed",
+             "samples": [{"sku_id": 16, "tests": [{"assay_id": 69, "status": {}}]}]},
             {**valid_record(company_id, "both"),
              "samples": [{"sku_id": 16, "assay_ids": [69], "tests": tests}]},
             {"external_id": "bad-email", "company_id": company_id, "orderer_email": "nope",
@@ -172,7 +174,7 @@ class TestImport:
         status, out, err = run("import_orders", "labs", path, "--no-progress",
                                "--errors", str(errors_path))
         assert status == 1
-        assert "created 2, updated 0, unchanged 0, rejected 8" in out
+        assert "created 2, updated 0, unchanged 0, rejected 9" in out
         for expected in [
             "line 2 [bad-company] company_id: No company with id 9999.",
             "line 3 [bad-status] status: 'lost' is not one of: created, completed, canceled.",
@@ -181,11 +183,12 @@ class TestImport:
             "canceled; not: samples[0].tests[0] (in_progress).",
             "line 6 [bad-test] samples[0].tests[0].status: 'done' is not one of:",
             "line 6 [bad-test] samples[0].tests: No assay with id 424242.",
-            "line 7 [both] samples[0].tests: Give a sample's tests or its assay_ids, not both.",
-            "line 8 [bad-email] orderer_email: Enter a valid email address, got 'nope'.",
+            "line 7 [odd-status] samples[0].tests[0].status: {} is not one of:",
+            "line 8 [both] samples[0].tests: Give a sample's tests or its assay_ids, not both.",
+            "line 9 [bad-email] orderer_email: Enter a valid email address, got 'nope'.",
             # Another company's sku is no sku of this company.
-            "line 8 [bad-email] samples[0].sku_id: No sku with id 900.",
-            "line 10 json: not valid JSON",
+            "line 9 [bad-email] samples[0].sku_id: No sku with id 900.",
+            "line 11 json: not valid JSON",
         ]:
             assert expected in err, err
         assert set(LabOrder.objects.filter(external_id__isnull=False)
