@@ -5,7 +5,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from labs.models import Assay, Company, LabOrder, Orderer, Sample, Sku, Test
+from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
+from orders.demo import reset_sequences
 from orders.lifecycle import Transition, TransitionRefused, transition
 from orders.services import order_event_record
 
@@ -142,33 +143,97 @@ def _optional_text(value, path: str, errors: dict, max_length: int = 100) -> str
     return None
 
 
-def order_create(*, company: Company, data: dict, actor=None, via: str = "import") -> LabOrder:
-    """Create a draft order with its samples and their tests, atomically."""
+def order_create(*, company: Company, data: dict, actor=None, via: str = "import",
+                 history: dict | None = None) -> LabOrder:
+    """Create a draft order with its samples and their tests, atomically.
+
+    `history` (for imports of orders with a past): {"order": {status, payment_status,
+    ordered_at, paid_at, date_received, created_at, updated_at}, "tests": one list per
+    sample of {status, created_at, updated_at} per assay}; the order is written in that
+    state, and its create event says so.
+    """
     cleaned = order_data_validate(company=company, data=data)
     try:
-        return _order_insert(company=company, cleaned=cleaned, actor=actor, via=via)
+        return _order_insert(company=company, cleaned=cleaned, actor=actor, via=via,
+                             history=history or {})
     except IntegrityError:
         # A concurrent create took the external_id between the check and the insert.
         raise ValidationError({"external_id": [
             f"An order with external_id {cleaned['external_id']!r} exists."]}) from None
 
 
-def _order_insert(*, company: Company, cleaned: dict, actor, via: str) -> LabOrder:
+def _order_insert(*, company: Company, cleaned: dict, actor, via: str,
+                  history: dict) -> LabOrder:
+    tests_history = history.get("tests") or []
     with transaction.atomic():
         orderer, _ = Orderer.objects.get_or_create(
             company=company, email=cleaned["orderer"]["email"],
             defaults={"name": cleaned["orderer"]["name"]},
         )
         order = LabOrder.objects.create(
-            company=company, orderer=orderer, external_id=cleaned["external_id"]
+            company=company, orderer=orderer, external_id=cleaned["external_id"],
+            **history.get("order", {}),
         )
-        for values in cleaned["samples"]:
+        for index, values in enumerate(cleaned["samples"]):
             assays = values.pop("assays")
+            states = tests_history[index] if index < len(tests_history) else []
             sample = Sample.objects.create(order=order, **values)
-            Test.objects.bulk_create(Test(sample=sample, assay=assay) for assay in assays)
+            Test.objects.bulk_create(
+                Test(sample=sample, assay=assay, **(states[n] if n < len(states) else {}))
+                for n, assay in enumerate(assays)
+            )
         order_event_record(order=order, action="create", via=via, actor=actor,
                            to_state=order.status)
     return order
+
+
+# --- catalog ----------------------------------------------------------------------
+
+
+def _upsert(model, *, pk: int | None, lookup: dict | None, values: dict):
+    """Create or update one catalog row: by `pk` when given, else by `lookup`.
+
+    Returns (row, "created" | "updated" | "unchanged"). A row created with an explicit id
+    moves PostgreSQL's sequence past it.
+    """
+    row = (model.objects.filter(pk=pk).first() if pk is not None
+           else model.objects.filter(**lookup).first())
+    if row is None:
+        row = model.objects.create(**({"pk": pk} if pk is not None else {}), **(lookup or {}),
+                                   **values)
+        if pk is not None:
+            reset_sequences(model)
+        return row, "created"
+    changed = {name: value for name, value in {**(lookup or {}), **values}.items()
+               if getattr(row, name) != value}
+    if not changed:
+        return row, "unchanged"
+    for name, value in changed.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(changed))
+    return row, "updated"
+
+
+def product_upsert(*, company: Company, name: str, pk: int | None = None):
+    """A product by id, or else by company and name."""
+    if pk is not None:
+        return _upsert(Product, pk=pk, lookup=None,
+                       values={"company_id": company.pk, "name": name})
+    return _upsert(Product, pk=None, lookup={"company_id": company.pk, "name": name},
+                   values={})
+
+
+def sku_upsert(*, code: str, product: Product, name: str, serving_size_grams=None):
+    """A sku by its code."""
+    return _upsert(Sku, pk=None, lookup={"code": code}, values={
+        "product_id": product.pk, "name": name, "serving_size_grams": serving_size_grams})
+
+
+def assay_upsert(*, name: str, pk: int | None = None):
+    """An assay by id, or else by its (unique) name."""
+    if pk is not None:
+        return _upsert(Assay, pk=pk, lookup=None, values={"name": name})
+    return _upsert(Assay, pk=None, lookup={"name": name}, values={})
 
 
 # --- order lifecycle ------------------------------------------------------------------

@@ -16,6 +16,28 @@ from tests.labs.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# Bad order data: (change to valid data, the field named, text in its message). Shared
+# with tests/labs/test_imports.py, which feeds the same cases through import_orders.
+BAD_DATA = [
+    (lambda d: d.pop("orderer"), "orderer", "required"),
+    (lambda d: d["orderer"].update(email="nope"), "orderer.email", "'nope'"),
+    (lambda d: d["orderer"].update(name=""), "orderer.name", "required"),
+    (lambda d: d.update(samples=[]), "samples", "At least one"),
+    (lambda d: d["samples"][0].update(sku_id=424242), "samples[0].sku_id", "424242"),
+    (lambda d: d["samples"][0].update(sku_id="x"), "samples[0].sku_id", "'x'"),
+    (lambda d: d["samples"][0].update(assay_ids=[]), "samples[0].assay_ids", "At least"),
+    (lambda d: d["samples"][0].update(assay_ids=[99999]), "samples[0].assay_ids",
+     "99999"),
+    (lambda d: d["samples"][0].update(composite="yes"), "samples[0].composite", "'yes'"),
+    (lambda d: d["samples"][0].update(number_of_composites=0),
+     "samples[0].number_of_composites", "0"),
+    (lambda d: d["samples"].append("sample"), "samples[1]", "object"),
+    (lambda d: d["samples"][0].update(sku_id=2**70), "samples[0].sku_id", str(2**70)),
+    (lambda d: d["samples"][0].update(lot="L" * 101), "samples[0].lot", "100"),
+    (lambda d: d["samples"][0].update(batch=7), "samples[0].batch", "7"),
+    (lambda d: d.update(external_id=["x"]), "external_id", "['x']"),
+]
+
 
 def events_of(obj):
     return [
@@ -204,25 +226,7 @@ class TestOrderCreate:
         assert sample.tests.count() == 2
         assert events_of(order) == [("create", "", "created", "import")]
 
-    @pytest.mark.parametrize("change, field, text", [
-        (lambda d: d.pop("orderer"), "orderer", "required"),
-        (lambda d: d["orderer"].update(email="nope"), "orderer.email", "'nope'"),
-        (lambda d: d["orderer"].update(name=""), "orderer.name", "required"),
-        (lambda d: d.update(samples=[]), "samples", "At least one"),
-        (lambda d: d["samples"][0].update(sku_id=424242), "samples[0].sku_id", "424242"),
-        (lambda d: d["samples"][0].update(sku_id="x"), "samples[0].sku_id", "'x'"),
-        (lambda d: d["samples"][0].update(assay_ids=[]), "samples[0].assay_ids", "At least"),
-        (lambda d: d["samples"][0].update(assay_ids=[99999]), "samples[0].assay_ids",
-         "99999"),
-        (lambda d: d["samples"][0].update(composite="yes"), "samples[0].composite", "'yes'"),
-        (lambda d: d["samples"][0].update(number_of_composites=0),
-         "samples[0].number_of_composites", "0"),
-        (lambda d: d["samples"].append("sample"), "samples[1]", "object"),
-        (lambda d: d["samples"][0].update(sku_id=2**70), "samples[0].sku_id", str(2**70)),
-        (lambda d: d["samples"][0].update(lot="L" * 101), "samples[0].lot", "100"),
-        (lambda d: d["samples"][0].update(batch=7), "samples[0].batch", "7"),
-        (lambda d: d.update(external_id=["x"]), "external_id", "['x']"),
-    ])
+    @pytest.mark.parametrize("change, field, text", BAD_DATA)
     def test_bad_data_is_named_and_nothing_written(self, company, valid, change, field, text):
         change(valid)
         before = self.counts()

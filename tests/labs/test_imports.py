@@ -1,0 +1,368 @@
+"""import_orders / export_orders / import_catalog for labs (JSON Lines only)."""
+
+import copy
+import json
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from labs import services
+from labs.models import Assay, LabOrder, Product, Sample, Sku, Test
+from orders.models import OrderEvent
+from tests.labs.test_lifecycle import BAD_DATA
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = settings.BASE_DIR / "examples"
+
+
+def run(*args):
+    """call_command, returning (exit status, stdout, stderr) like the shell would see."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        status = 0
+    except CommandError as exc:
+        err.write(str(exc))
+        status = exc.returncode
+    return status, out.getvalue(), err.getvalue()
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return str(path)
+
+
+def example(name, demo, tmp_path):
+    """An example file with the demo company's id (1 on a fresh seed_demo; a test
+    database's sequences may have moved on)."""
+    text = (EXAMPLES / name).read_text()
+    path = tmp_path / name
+    path.write_text(text.replace('"company_id": 1,', f'"company_id": {demo["company_id"]},'))
+    return str(path)
+
+
+def import_example(demo, tmp_path, *flags):
+    return run("import_orders", "labs", example("labs-orders.jsonl", demo, tmp_path),
+               "--no-progress", *flags)
+
+
+def events(order):
+    return [(e.action, e.from_state, e.to_state, e.via)
+            for e in OrderEvent.objects.filter(object_id=order.pk,
+                                               content_type__model="laborder")]
+
+
+def snapshot():
+    """Every order as export keys it, with its samples, tests, states and times."""
+    return sorted(
+        (o.external_id or f"labs-{o.pk}", o.company_id, o.orderer.email, o.orderer.name,
+         o.status, o.payment_status, o.ordered_at, o.paid_at, o.date_received, o.created_at,
+         o.updated_at,
+         tuple((s.sku_id, s.lot, s.batch, s.composite, s.number_of_composites,
+                tuple((t.assay_id, t.status, t.created_at, t.updated_at)
+                      for t in s.tests.all()))
+               for s in o.samples.all()))
+        for o in LabOrder.objects.select_related("orderer").prefetch_related("samples__tests")
+    )
+
+
+def counts():
+    return (LabOrder.objects.count(), Sample.objects.count(), Test.objects.count(),
+            OrderEvent.objects.count())
+
+
+@pytest.fixture
+def company(demo):
+    return demo["company"]
+
+
+def valid_record(company_id, external_id="v-1"):
+    return {"external_id": external_id, "company_id": company_id,
+            "orderer": {"email": "dev@lightlabs.com", "name": "Development User"},
+            "samples": [{"sku_id": 16, "lot": "L-1", "assay_ids": [69, 243]}]}
+
+
+class TestImport:
+    def test_example_file_imports_with_states_times_and_history(self, company, tmp_path):
+        before = counts()
+        status, out, err = import_example(company, tmp_path)
+        assert (status, err) == (0, "")
+        assert out.startswith("created 3, updated 0, unchanged 0, rejected 0 (3 orders, "
+                              "4 lines)")
+        assert counts() == (before[0] + 3, before[1] + 4, before[2] + 6, before[3] + 3)
+
+        draft = LabOrder.objects.get(external_id="lims-2025-0001")
+        assert (draft.company_id, draft.orderer.name) == (company["company_id"],
+                                                         "Development User")
+        assert (draft.status, draft.payment_status, draft.ordered_at) == ("created", "draft",
+                                                                          None)
+        sample = draft.samples.get()
+        assert (sample.sku_id, sample.lot) == (16, "LOT-7781")
+        assert [(t.assay.name, t.status) for t in sample.tests.all()] == [
+            ("Phthalates", "not_started"), ("Bisphenols", "not_started")]
+        assert events(draft) == [("create", "", "created", "import")]
+
+        done = LabOrder.objects.get(external_id="lims-2025-0002")
+        assert (done.status, done.payment_status) == ("completed", "paid")
+        assert done.orderer.email == "qa@lightlabs.com"
+        assert done.paid_at.isoformat() == "2025-10-02T10:30:00+00:00"
+        assert done.created_at.isoformat() == "2025-10-01T08:55:12.345000+00:00"
+        sample = done.samples.get()
+        assert (sample.batch, sample.composite, sample.number_of_composites) == ("B-12", True, 3)
+        assert [(t.assay_id, t.status, t.updated_at.isoformat()) for t in sample.tests.all()] \
+            == [(243, "completed", "2025-10-07T11:00:00+00:00"),
+                (69, "canceled", "2025-10-04T09:00:00+00:00")]
+        assert events(done) == [("create", "", "completed", "import")]
+
+        canceled = LabOrder.objects.get(external_id="lims-2025-0003")
+        assert canceled.status == "canceled"
+        # Tests without times of their own take their order's.
+        assert {t.created_at for t in Test.objects.filter(sample__order=canceled)} == {
+            canceled.created_at}
+
+        status, out, _ = import_example(company, tmp_path)
+        assert status == 0
+        assert out.startswith("Nothing changed: all 3 orders were imported before.")
+        assert counts() == (before[0] + 3, before[1] + 4, before[2] + 6, before[3] + 3)
+
+    def test_the_same_external_id_twice_in_one_file_makes_one_order(self, company, tmp_path):
+        record = valid_record(company["company_id"], "twice")
+        path = write_jsonl(tmp_path / "twice.jsonl", [record, record])
+        status, out, _ = run("import_orders", "labs", path, "--no-progress")
+        assert status == 0 and "created 1, updated 0, unchanged 1," in out
+        assert LabOrder.objects.filter(external_id="twice").count() == 1
+
+    def test_orderer_name_may_be_left_out_for_a_known_orderer(self, company, tmp_path):
+        known = {"company_id": company["company_id"], "orderer_email": "DEV@lightlabs.com",
+                 "samples": [{"sku_id": 16, "assay_ids": [69]}]}
+        unknown = {**known, "orderer_email": "new@lightlabs.com"}
+        path = write_jsonl(tmp_path / "orderers.jsonl", [known, unknown])
+        status, out, err = run("import_orders", "labs", path, "--no-progress")
+        assert status == 1 and "created 1," in out
+        assert (f"line 2 [company_id={company['company_id']}] orderer_name: "
+                "An orderer name is required.") in err
+
+    def test_bad_rows_are_reported_with_line_key_and_field_and_good_rows_imported(
+        self, company, tmp_path
+    ):
+        company_id = company["company_id"]
+        good = valid_record(company_id, "good-1")
+        tests = [{"assay_id": 69, "status": "in_progress"}]
+        path = write_jsonl(tmp_path / "mixed.jsonl", [
+            good,
+            {**valid_record(9999, "bad-company")},
+            {**valid_record(company_id, "bad-status"), "status": "lost"},
+            {**valid_record(company_id, "bad-time"), "paid_at": "yesterday"},
+            {**valid_record(company_id, "open-tests"), "status": "completed",
+             "samples": [{"sku_id": 16, "tests": tests}]},
+            {**valid_record(company_id, "bad-test"),
+             "samples": [{"sku_id": 16, "tests": [{"assay_id": 424242, "status": "done"}]}]},
+            {**valid_record(company_id, "odd-status"), "status": "completed",
+             "samples": [{"sku_id": 16, "tests": [{"assay_id": 69, "status": {}}]}]},
+            {**valid_record(company_id, "both"),
+             "samples": [{"sku_id": 16, "assay_ids": [69], "tests": tests}]},
+            {"external_id": "bad-email", "company_id": company_id, "orderer_email": "nope",
+             "orderer_name": "N", "samples": [{"sku_id": 900, "assay_ids": [69]}]},
+            valid_record(company_id, "good-2"),
+        ])
+        with open(path, "a") as f:
+            f.write("{broken\n")
+        errors_path = tmp_path / "errors.jsonl"
+        status, out, err = run("import_orders", "labs", path, "--no-progress",
+                               "--errors", str(errors_path))
+        assert status == 1
+        assert "created 2, updated 0, unchanged 0, rejected 9" in out
+        for expected in [
+            "line 2 [bad-company] company_id: No company with id 9999.",
+            "line 3 [bad-status] status: 'lost' is not one of: created, completed, canceled.",
+            "line 4 [bad-time] paid_at: Not an ISO 8601 date and time: 'yesterday'.",
+            "line 5 [open-tests] status: A completed order's tests are all completed or "
+            "canceled; not: samples[0].tests[0] (in_progress).",
+            "line 6 [bad-test] samples[0].tests[0].status: 'done' is not one of:",
+            "line 6 [bad-test] samples[0].tests: No assay with id 424242.",
+            "line 7 [odd-status] samples[0].tests[0].status: {} is not one of:",
+            "line 8 [both] samples[0].tests: Give a sample's tests or its assay_ids, not both.",
+            "line 9 [bad-email] orderer_email: Enter a valid email address, got 'nope'.",
+            # Another company's sku is no sku of this company.
+            "line 9 [bad-email] samples[0].sku_id: No sku with id 900.",
+            "line 11 json: not valid JSON",
+        ]:
+            assert expected in err, err
+        assert set(LabOrder.objects.filter(external_id__isnull=False)
+                   .values_list("external_id", flat=True)) == {"good-1", "good-2"}
+
+        rejected = [json.loads(line) for line in errors_path.read_text().splitlines()]
+        assert rejected[0]["_errors"] == [{"line": 2, "key": "bad-company",
+                                           "field": "company_id",
+                                           "message": "No company with id 9999."}]
+        fixed = rejected[0] | {"company_id": company_id}
+        status, out, _ = run("import_orders", "labs",
+                             write_jsonl(tmp_path / "fixed.jsonl", [fixed]), "--no-progress")
+        assert status == 0 and "created 1," in out
+
+    @pytest.mark.parametrize("flag", ["--atomic", "--dry-run"])
+    def test_atomic_and_dry_run_write_nothing_on_a_bad_file(self, company, tmp_path, flag):
+        path = write_jsonl(tmp_path / "bad.jsonl", [
+            valid_record(company["company_id"], "a-1"),
+            {**valid_record(company["company_id"], "a-2"), "samples": []},
+        ])
+        before = counts()
+        status, out, err = run("import_orders", "labs", path, flag, "--batch-size", "1",
+                               "--no-progress")
+        assert status == 1
+        assert "nothing written" in out
+        assert "line 2 [a-2] samples: At least one sample is required." in err
+        assert counts() == before
+
+    def test_dry_run_of_the_example_writes_nothing(self, company, tmp_path):
+        before = counts()
+        status, out, _ = import_example(company, tmp_path, "--dry-run")
+        assert status == 0
+        assert out.startswith("Dry run, nothing written: would have created 3,")
+        assert counts() == before
+
+    def test_csv_is_refused_with_exit_2(self, company, tmp_path):
+        path = tmp_path / "orders.csv"
+        path.write_text("external_id,company_id\nx,1\n")
+        status, _, err = run("import_orders", "labs", str(path), "--no-progress")
+        assert status == 2 and "labs is imported from JSON Lines only" in err
+        status, _, err = run("export_orders", "labs", str(tmp_path / "out.csv"))
+        assert status == 2 and "labs orders are exported as JSON Lines only" in err
+
+
+class TestParityWithOrderDataValidate:
+    """Labs has no API write: admin and import share `services.order_data_validate`.
+    Its bad-data cases, fed through it and through import_orders, name the same field."""
+
+    @pytest.mark.parametrize("change, field, text", BAD_DATA)
+    def test_importer_rejects_what_the_validation_rejects(self, company, tmp_path, change,
+                                                         field, text):
+        record = valid_record(company["company_id"])
+        change(record)
+        data = copy.deepcopy({k: v for k, v in record.items() if k != "company_id"})
+        with pytest.raises(ValidationError) as info:
+            services.order_data_validate(
+                company=LabOrder.objects.get(pk=15).company, data=data)
+        assert field in info.value.message_dict
+
+        before = counts()
+        status, _, err = run("import_orders", "labs",
+                             write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
+        assert status == 1
+        assert f" {field}: " in err and text in err, err
+        assert counts() == before
+
+    def test_importer_accepts_what_the_validation_accepts(self, company, tmp_path):
+        record = valid_record(company["company_id"])
+        services.order_data_validate(company=LabOrder.objects.get(pk=15).company,
+                                     data={k: v for k, v in record.items()
+                                           if k != "company_id"})
+        status, out, _ = run("import_orders", "labs",
+                             write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
+        assert status == 0 and "created 1," in out
+
+
+class TestExportRoundTrip:
+    def test_export_then_import_into_an_empty_database_gives_the_same_orders(
+        self, company, tmp_path
+    ):
+        # The seed's orders without samples were inserted as the seed shows them; no write
+        # path (admin or import) creates an order without samples, so they stay out.
+        LabOrder.objects.filter(samples__isnull=True).delete()
+        import_example(company, tmp_path)
+        path = str(tmp_path / "export.jsonl")
+        status, out, _ = run("export_orders", "labs", path)
+        assert status == 0 and "Exported 5 labs order(s)" in out  # 15, 901 and the 3 above
+        exported = snapshot()
+
+        OrderEvent.objects.all().delete()
+        LabOrder.objects.all().delete()
+        status, out, err = run("import_orders", "labs", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert "created 5," in out
+        assert snapshot() == exported
+        assert OrderEvent.objects.filter(via="import", action="create").count() == 5
+
+        status, out, _ = run("import_orders", "labs", path, "--no-progress")
+        assert out.startswith("Nothing changed: all 5 orders were imported before.")
+
+    def test_export_filters_by_status_and_time(self, company, tmp_path):
+        import_example(company, tmp_path)
+        path = tmp_path / "canceled.jsonl"
+        run("export_orders", "labs", str(path), "--status", "canceled")
+        assert [json.loads(line)["external_id"] for line in path.read_text().splitlines()] \
+            == ["lims-2025-0003"]
+        run("export_orders", "labs", str(path), "--created-before", "2025-11-01T00:00:00Z")
+        assert [json.loads(line)["external_id"] for line in path.read_text().splitlines()] \
+            == ["lims-2025-0002"]
+
+    def test_export_costs_no_query_per_order(self, company, tmp_path,
+                                             django_assert_max_num_queries):
+        import_example(company, tmp_path)
+        from labs.importers import order_importer
+
+        with django_assert_max_num_queries(4):
+            records = list(order_importer.export_records({}))
+        assert len(records) == LabOrder.objects.count()
+
+
+class TestCatalog:
+    def test_example_upserts_by_natural_key_and_rerun_changes_nothing(self, company,
+                                                                      tmp_path):
+        path = example("labs-catalog.jsonl", company, tmp_path)
+        status, out, err = run("import_catalog", "labs", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith("created 3, updated 0, unchanged 3, rejected 0 "
+                              "(6 catalog records")
+        assert Assay.objects.filter(name="Heavy Metals").exists()
+        sku = Sku.objects.get(code="ELX-LEMON-500")
+        assert (sku.product.name, sku.product.company_id, str(sku.serving_size_grams)) == (
+            "Electrolyte Mix", company["company_id"], "7.500")
+        status, out, _ = run("import_catalog", "labs", path, "--no-progress")
+        assert out.startswith("Nothing changed: all 6 catalog records were imported before.")
+
+    def test_changed_records_are_updated_and_new_ids_keep_sequences_right(self, company,
+                                                                          tmp_path):
+        path = write_jsonl(tmp_path / "catalog.jsonl", [
+            {"kind": "assay", "id": 243, "name": "pH (water)"},
+            {"kind": "assay", "id": 7000, "name": "Lead"},
+            {"kind": "product", "id": 1, "company_id": company["company_id"],
+             "name": "Protein Powder Pro"},
+            {"kind": "sku", "code": "StellarPromo165935", "name": "Copper", "product_id": 1,
+             "serving_size_grams": "30"},
+        ])
+        status, out, _ = run("import_catalog", "labs", path, "--no-progress")
+        assert status == 0 and "created 1, updated 3, unchanged 0" in out
+        assert Assay.objects.get(pk=243).name == "pH (water)"
+        assert Product.objects.get(pk=1).name == "Protein Powder Pro"
+        assert Sku.objects.get(pk=16).serving_size_grams == 30
+        assert Assay.objects.create(name="After").pk > 7000  # the sequence moved past 7000
+
+    def test_bad_catalog_rows_are_named(self, company, tmp_path):
+        path = write_jsonl(tmp_path / "catalog.jsonl", [
+            {"kind": "widget", "name": "X"},
+            {"kind": "assay", "id": 69, "name": "pH"},
+            {"kind": "sku", "code": "NO-PRODUCT", "name": "X"},
+            {"kind": "sku", "code": "GHOST", "name": "X", "product_id": 424242},
+            {"kind": "sku", "code": "GHOST-2", "name": "X",
+             "company_id": company["company_id"], "product_name": "Nope"},
+            {"kind": "product", "company_id": 424242, "name": "X"},
+            {"kind": "assay", "name": "Fine"},
+        ])
+        status, out, err = run("import_catalog", "labs", path, "--no-progress")
+        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 6" in out
+        for expected in [
+            "line 1 [widget X] kind: 'widget' is not one of: product, sku, assay.",
+            "line 2 [assay 69] name: Assay 243 is named 'pH' already.",
+            "line 3 [sku NO-PRODUCT] product_id: Give the sku's product_id, or its "
+            "company_id and product_name.",
+            "line 4 [sku GHOST] product_id: No product with id 424242.",
+            f"line 5 [sku GHOST-2] product_name: Company {company['company_id']} has no "
+            "product named 'Nope'.",
+            "line 6 [product X] company_id: No company with id 424242.",
+        ]:
+            assert expected in err, err
+        assert Assay.objects.get(pk=69).name == "Phthalates"
