@@ -314,9 +314,14 @@ def order_create(
     via: str = "api",
     created_at=None,
     external_id: str | None = None,
+    public_id: str | None = None,
+    status: str = Status.IN_PROGRESS,
+    version: int = 0,
 ) -> MarketplaceOrder:
     """Turn a listed record into the customer's order; `fields` from order_create_validate.
 
+    An import may give the order's `public_id`, its `status` and `version` (`__v`) as
+    another system had them: the order is created in that state, with one event.
     The record row is locked so that a concurrent removal of the record either happens
     before (the order is refused) or waits until the order exists (the removal is refused).
     """
@@ -334,10 +339,13 @@ def order_create(
             merchant_phone_number=merchant.phone_number,
             created_at=created_at or timezone.now(),
             external_id=external_id,
+            status=status,
+            version=version,
+            **({"public_id": public_id} if public_id else {}),
             **fields,
         )
         order_event_record(order=order, action="create", via=via, actor=actor,
-                           to_state=order.status, note="__v 0")
+                           to_state=order.status, note=f"__v {order.version}")
     return order
 
 
@@ -408,6 +416,29 @@ def _order_move(order: MarketplaceOrder, spec: Transition, *, actor, via: str):
 def record_create(*, merchant: Merchant, fields: dict[str, Any]) -> Record:
     """List a record for the merchant; `fields` from record_validate."""
     return Record.objects.create(merchant=merchant, **fields)
+
+
+def record_upsert(
+    *, merchant: Merchant, public_id: str, fields: dict[str, Any]
+) -> tuple[Record, str]:
+    """A catalog import's record, by its public id within its merchant: created, updated
+    (a removed record is listed again) or unchanged. `fields` from record_validate."""
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(public_id=public_id).first()
+        if record is None:
+            return Record.objects.create(merchant=merchant, public_id=public_id,
+                                         **fields), "created"
+        if record.merchant_id != merchant.pk:
+            raise ValidationError({"_id": [
+                f"Record {public_id} belongs to another merchant."]})
+        changed = [name for name, value in fields.items() if getattr(record, name) != value]
+        if not changed and record.removed_at is None:
+            return record, "unchanged"
+        for name in changed:
+            setattr(record, name, fields[name])
+        record.removed_at = None
+        record.save(update_fields=[*changed, "removed_at"])
+    return record, "updated"
 
 
 def record_update(*, record: Record, fields: dict[str, Any]) -> Record:
