@@ -10,7 +10,7 @@ through the services: unchanged, replaced while OPEN, or refused.
 """
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -400,7 +400,7 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
+        parsed = parsed.replace(tzinfo=UTC)  # a time without a zone is UTC
     return parsed
 
 

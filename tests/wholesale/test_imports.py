@@ -263,3 +263,18 @@ def test_an_order_created_by_the_api_during_an_import_batch_is_not_doubled(demo)
     stats, _ = run_import(RacedImporter(), items, batch_size=10, atomic=False, dry_run=False)
     assert (stats.created, stats.unchanged, stats.rejected) == (0, 1, 0)
     assert WholesaleOrder.objects.filter(customer_order_no="MLA-API #23456").count() == 1
+
+
+def test_times_without_a_zone_are_utc(demo, tmp_path):
+    path = write_jsonl(tmp_path / "naive.jsonl", [
+        record(demo, customer_order_no="OLD-1") | {"created_at": "2017-02-27 14:35:50"}])
+    assert run("import_orders", "wholesale", path)[0] == 0
+    order = WholesaleOrder.objects.get(customer_order_no="OLD-1")
+    assert order.created_at.isoformat() == "2017-02-27T14:35:50+00:00"
+    out_path = tmp_path / "old.jsonl"
+    status, out, _ = run("export_orders", "wholesale", str(out_path),
+                         "--created-before", "2017-02-28")
+    assert status == 0
+    exported = [json.loads(line)["customer_order_no"]
+                for line in out_path.read_text().splitlines()]
+    assert exported == ["MLA-API #12345", "OLD-1"]

@@ -1,6 +1,7 @@
 import csv
 import json
 import sys
+from datetime import UTC
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -36,7 +37,12 @@ class Command(BaseCommand):
         for name in ("created_after", "created_before"):
             value = options[name]
             if value:
-                parsed = parse_datetime(value) or parse_datetime(f"{value}T00:00:00+00:00")
+                try:
+                    parsed = parse_datetime(value)
+                except ValueError:
+                    parsed = None
+                if parsed is not None and parsed.tzinfo is None:
+                    parsed = parsed.replace(tzinfo=UTC)  # a date or time without a zone: UTC
                 if parsed is None:
                     raise CommandError(f"--{name.replace('_', '-')}: not a date or time: "
                                        f"{value!r}", returncode=2)
