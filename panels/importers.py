@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from rest_framework import serializers
 
 from orders.imports import (
@@ -63,7 +64,7 @@ class PanelsOrderImporter(OrderImporter):
                 continue
             data = payload.validated_data
             external_id = data.get("external_id")
-            if external_id and CustomerPanelOrder.objects.filter(external_id=external_id).exists():
+            if external_id and already_imported(external_id):
                 item.outcome = Outcome.UNCHANGED
                 continue
             customer = Customer.objects.filter(pk=data["customer_id"]).first()
@@ -98,7 +99,7 @@ class PanelsOrderImporter(OrderImporter):
             orders = orders.filter(created_at__lt=filters["created_before"])
         for order in orders.iterator(chunk_size=2000):
             yield {
-                "external_id": order.external_id or f"panels-{order.pk}",
+                "external_id": order.external_id or f"{EXPORT_PREFIX}{order.pk}",
                 "customer_id": order.customer_id,
                 "status": order.status,
                 "created_at": order.created_at.strftime(CREATED_AT_FORMAT),
@@ -110,6 +111,17 @@ class PanelsOrderImporter(OrderImporter):
         return [{**order, "panel_sku": item["panel_sku"]} for item in record["order_items"]]
 
 
+def already_imported(external_id: str) -> bool:
+    """An order with this external id exists; `panels-<id>`, which export_orders writes
+    for an order that has none, names our own order <id>."""
+    own_id = external_id.removeprefix(EXPORT_PREFIX)
+    return CustomerPanelOrder.objects.filter(
+        Q(external_id=external_id)
+        | (Q(pk=int(own_id), external_id__isnull=True) if own_id.isdigit() else Q(pk__in=[]))
+    ).exists()
+
+
+EXPORT_PREFIX = "panels-"
 order_importer = PanelsOrderImporter()
 
 

@@ -297,3 +297,15 @@ def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo,
     assert CustomerPanelOrderItem.objects.filter(order__in=imported).count() == 6000
     assert OrderEvent.objects.filter(object_id__in=imported.values("pk"), action="create",
                                      via="import").count() == 3000
+
+
+def test_reimporting_an_export_into_the_same_database_changes_nothing(demo, tmp_path):
+    """Orders without an external id are exported as `panels-<id>`; fed back in, they are
+    recognised as themselves, not created again."""
+    path = str(tmp_path / "export.jsonl")
+    run("export_orders", "panels", path)
+    before = CustomerPanelOrder.objects.count()
+    status, out, _ = run("import_orders", "panels", path, "--no-progress")
+    assert status == 0
+    assert out.startswith(f"Nothing changed: all {before} orders were imported before.")
+    assert CustomerPanelOrder.objects.count() == before
