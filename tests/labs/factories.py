@@ -1,17 +1,8 @@
 import factory
-from django.contrib.auth import get_user_model
 
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.services import api_token_create
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"labuser{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+from tests.factories import UserFactory
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):

@@ -1,19 +1,10 @@
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
 from orders.services import api_token_create
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"mp-user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+from tests.factories import UserFactory
 
 
 class MerchantFactory(factory.django.DjangoModelFactory):

@@ -1,17 +1,8 @@
 import factory
-from django.contrib.auth import get_user_model
 
 from orders.services import api_token_create
 from panels.models import Customer, Panel, Partner
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+from tests.factories import UserFactory
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

@@ -1,20 +1,15 @@
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from orders.services import api_token_create
 from restaurant.models import Customer, Location, Menu, Order, OrderMenu, Staff, Status
+from tests.factories import UserFactory as BaseUserFactory
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
+class UserFactory(BaseUserFactory):
     username = factory.Sequence(lambda n: f"restaurant-user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("secret-pass")
 
 

@@ -1,19 +1,14 @@
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 
 from orders.services import api_token_create
+from tests.factories import UserFactory as BaseUserFactory
 from wholesale.models import Product, TradeAccount
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
+class UserFactory(BaseUserFactory):
     username = factory.Sequence(lambda n: f"trader{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     first_name = "Tess"
     last_name = factory.Sequence(lambda n: f"Trader{n}")
     password = factory.PostGenerationMethodCall("set_password", "secret-pass")
