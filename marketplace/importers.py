@@ -206,12 +206,7 @@ class MarketplaceOrderImporter(OrderImporter):
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         orders = MarketplaceOrder.objects.select_related(
             "record", "merchant", "customer").order_by("id")
-        if filters.get("status"):
-            orders = orders.filter(status=filters["status"])
-        if filters.get("created_after"):
-            orders = orders.filter(created_at__gte=filters["created_after"])
-        if filters.get("created_before"):
-            orders = orders.filter(created_at__lt=filters["created_before"])
+        orders = self.filter_exported(orders, filters)
         for order in orders.iterator(chunk_size=2000):
             yield {
                 "external_id": order.external_id or f"marketplace-{order.pk}",

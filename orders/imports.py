@@ -125,6 +125,17 @@ class Importer(ABC):
 class OrderImporter(Importer):
     """A domain's orders: import, and the export that writes what the import reads."""
 
+    @staticmethod
+    def filter_exported(orders, filters: dict[str, Any], *, state_field: str = "status"):
+        """export_orders' --status, --created-after and --created-before on a queryset."""
+        if filters.get("status"):
+            orders = orders.filter(**{state_field: filters["status"]})
+        if filters.get("created_after"):
+            orders = orders.filter(created_at__gte=filters["created_after"])
+        if filters.get("created_before"):
+            orders = orders.filter(created_at__lt=filters["created_before"])
+        return orders
+
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         raise NotImplementedError
 

@@ -135,14 +135,10 @@ class RestaurantOrderImporter(OrderImporter):
         orders = (Order.objects.select_related("address")
                   .prefetch_related("order_menus", "order_totals", "status_history")
                   .order_by("id"))
-        status = filters.get("status")
-        if status:
-            orders = orders.filter(status_id=int(status)) if str(status).isdigit() else (
-                orders.filter(status__name__iexact=status))
-        if filters.get("created_after"):
-            orders = orders.filter(created_at__gte=filters["created_after"])
-        if filters.get("created_before"):
-            orders = orders.filter(created_at__lt=filters["created_before"])
+        status = str(filters.get("status") or "")  # a status id or name
+        orders = self.filter_exported(
+            orders, filters,
+            state_field="status_id" if status.isdigit() else "status__name__iexact")
         for order in orders.iterator(chunk_size=500):
             yield order_record(order)
 

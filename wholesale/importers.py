@@ -218,12 +218,7 @@ class WholesaleOrderImporter(OrderImporter):
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         orders = (WholesaleOrder.objects.select_related("created_by")
                   .prefetch_related("lines").order_by("id"))
-        if filters.get("status"):
-            orders = orders.filter(order_state=filters["status"])
-        if filters.get("created_after"):
-            orders = orders.filter(created_at__gte=filters["created_after"])
-        if filters.get("created_before"):
-            orders = orders.filter(created_at__lt=filters["created_before"])
+        orders = self.filter_exported(orders, filters, state_field="order_state")
         for order in orders.iterator(chunk_size=2000):
             record = {
                 "external_id": order.external_id or f"wholesale-{order.pk}",

@@ -2,37 +2,24 @@
 
 import copy
 import json
-from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management import CommandError, call_command
 
 from labs import services
 from labs.models import Assay, LabOrder, Product, Sample, Sku, Test
 from orders.models import OrderEvent
+from tests.commands import run_command as run
+from tests.commands import write_jsonl
 from tests.labs.test_lifecycle import BAD_DATA
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
 
 
-def run(*args):
-    """call_command, returning (exit status, stdout, stderr) like the shell would see."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        status = 0
-    except CommandError as exc:
-        err.write(str(exc))
-        status = exc.returncode
-    return status, out.getvalue(), err.getvalue()
 
 
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 def example(name, demo, tmp_path):

@@ -3,14 +3,14 @@
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
 
 from marketplace.models import MarketplaceOrder, Record
 from orders.models import OrderEvent
+from tests.commands import run_command as run
+from tests.commands import write_jsonl
 from tests.conftest import bearer
 from tests.marketplace.conftest import write_counts
 from tests.marketplace.test_bad_input import BAD_CREATE_BODIES, VALID
@@ -24,21 +24,8 @@ OWNERS = {"customer_id": CUSTOMER_ID, "merchant_id": MERCHANT_ID, "record_id": R
 IMPORT_ONLY_FIELDS = {"status", "__v"}
 
 
-def run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        quiet = ["--no-progress"] if args[0].startswith("import") else []
-        call_command(*args, *quiet, stdout=out, stderr=err)
-        status = 0
-    except CommandError as exc:
-        err.write(str(exc))
-        status = exc.returncode
-    return status, out.getvalue(), err.getvalue()
 
 
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 def order_record(**changes):

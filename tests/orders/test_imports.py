@@ -14,13 +14,15 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 
 from orders.imports import ImportStats, Progress, SourceItem, run_import
 from orders.models import OrderEvent
 from panels.importers import order_importer
 from panels.models import CustomerPanelOrder, CustomerPanelOrderItem, Panel
+from tests.commands import run_command as run
+from tests.commands import write_jsonl
 from tests.panels.test_api import BAD_ORDER_BODIES, post_json
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +36,6 @@ def demo():
     return json.loads(out.getvalue())["panels"]
 
 
-def run(*args, stdin=None):
-    """call_command, returning (exit status, stdout, stderr) like the shell would see."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        status = 0
-    except CommandError as exc:
-        err.write(str(exc))
-        status = exc.returncode
-    return status, out.getvalue(), err.getvalue()
 
 
 def orders_snapshot():
@@ -55,9 +47,6 @@ def orders_snapshot():
     )
 
 
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 class TestImport:

@@ -8,10 +8,12 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from orders.models import OrderEvent
 from restaurant.models import Menu, Order, OrderMenu, OrderTotal, StatusHistory
+from tests.commands import run_command as run
+from tests.commands import write_jsonl
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
 
@@ -26,21 +28,8 @@ def demo():
     return json.loads(out.getvalue())["restaurant"]
 
 
-def run(*args):
-    """call_command, returning (exit status, stdout, stderr) like the shell would see."""
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        status = 0
-    except CommandError as exc:
-        err.write(str(exc))
-        status = exc.returncode
-    return status, out.getvalue(), err.getvalue()
 
 
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 def record(external_id, **changes):

@@ -2,13 +2,13 @@
 
 import json
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
 
 from orders.models import OrderEvent
+from tests.commands import run_command as run
+from tests.commands import write_jsonl
 from tests.wholesale.test_api import (
     BAD_BODIES_422,
     SEED_POST_BODY,
@@ -22,21 +22,8 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
 
 
-def run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        quiet = ["--no-progress"] if args[0].startswith("import") else []
-        call_command(*args, *quiet, stdout=out, stderr=err)
-        status = 0
-    except CommandError as exc:
-        err.write(str(exc))
-        status = exc.returncode
-    return status, out.getvalue(), err.getvalue()
 
 
-def write_jsonl(path, records):
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return str(path)
 
 
 def example_for(demo, name, tmp_path) -> str:
