@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
-from orders.demo import reset_sequences
+from orders.db import row_upsert
 from orders.lifecycle import Transition, TransitionRefused, transition
 from orders.services import order_event_record
 
@@ -190,50 +190,25 @@ def _order_insert(*, company: Company, cleaned: dict, actor, via: str,
 # --- catalog ----------------------------------------------------------------------
 
 
-def _upsert(model, *, pk: int | None, lookup: dict | None, values: dict):
-    """Create or update one catalog row: by `pk` when given, else by `lookup`.
-
-    Returns (row, "created" | "updated" | "unchanged"). A row created with an explicit id
-    moves PostgreSQL's sequence past it.
-    """
-    row = (model.objects.filter(pk=pk).first() if pk is not None
-           else model.objects.filter(**lookup).first())
-    if row is None:
-        row = model.objects.create(**({"pk": pk} if pk is not None else {}), **(lookup or {}),
-                                   **values)
-        if pk is not None:
-            reset_sequences(model)
-        return row, "created"
-    changed = {name: value for name, value in {**(lookup or {}), **values}.items()
-               if getattr(row, name) != value}
-    if not changed:
-        return row, "unchanged"
-    for name, value in changed.items():
-        setattr(row, name, value)
-    row.save(update_fields=list(changed))
-    return row, "updated"
-
-
 def product_upsert(*, company: Company, name: str, pk: int | None = None):
     """A product by id, or else by company and name."""
     if pk is not None:
-        return _upsert(Product, pk=pk, lookup=None,
-                       values={"company_id": company.pk, "name": name})
-    return _upsert(Product, pk=None, lookup={"company_id": company.pk, "name": name},
-                   values={})
+        return row_upsert(Product, lookup={"pk": pk},
+                          values={"company_id": company.pk, "name": name})
+    return row_upsert(Product, lookup={"company_id": company.pk, "name": name}, values={})
 
 
 def sku_upsert(*, code: str, product: Product, name: str, serving_size_grams=None):
     """A sku by its code."""
-    return _upsert(Sku, pk=None, lookup={"code": code}, values={
+    return row_upsert(Sku, lookup={"code": code}, values={
         "product_id": product.pk, "name": name, "serving_size_grams": serving_size_grams})
 
 
 def assay_upsert(*, name: str, pk: int | None = None):
     """An assay by id, or else by its (unique) name."""
     if pk is not None:
-        return _upsert(Assay, pk=pk, lookup=None, values={"name": name})
-    return _upsert(Assay, pk=None, lookup={"name": name}, values={})
+        return row_upsert(Assay, lookup={"pk": pk}, values={"name": name})
+    return row_upsert(Assay, lookup={"name": name}, values={})
 
 
 # --- order lifecycle ------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Helpers for the domains' demo data (seed_demo)."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.color import no_style
-from django.db import connection
+
+from orders.db import reset_sequences  # noqa: F401  (demo modules insert the seeds' ids)
 
 
 def demo_user(username: str, *, email: str = "", first_name: str = "", last_name: str = "",
@@ -17,12 +17,3 @@ def demo_user(username: str, *, email: str = "", first_name: str = "", last_name
         user.set_password(password)
         user.save(update_fields=["password"])
     return user
-
-
-def reset_sequences(*models) -> None:
-    """After inserting rows with explicit ids (the seeds' ids), move PostgreSQL's
-    sequences past them so the next generated id does not collide. No-op on SQLite."""
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)

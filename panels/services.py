@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from orders.db import row_upsert
 from orders.lifecycle import Transition, transition
 from orders.services import order_event_record
 from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
@@ -41,16 +42,8 @@ def customer_create(
 def panel_upsert(*, sku: str, name: str, is_license_required: bool = False,
                  is_active: bool = True) -> tuple[Panel, str]:
     """Create or update a panel by sku; say whether it was created, updated or unchanged."""
-    wanted = {"name": name, "is_license_required": is_license_required, "is_active": is_active}
-    panel = Panel.objects.filter(sku=sku).first()
-    if panel is None:
-        return Panel.objects.create(sku=sku, **wanted), "created"
-    if all(getattr(panel, k) == v for k, v in wanted.items()):
-        return panel, "unchanged"
-    for k, v in wanted.items():
-        setattr(panel, k, v)
-    panel.save(update_fields=list(wanted))
-    return panel, "updated"
+    return row_upsert(Panel, lookup={"sku": sku}, values={
+        "name": name, "is_license_required": is_license_required, "is_active": is_active})
 
 
 def order_items_validate(panel_skus: list[str]) -> list[Panel]:

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
-from orders.demo import reset_sequences
+from orders.db import row_upsert
 from orders.lifecycle import Transition, TransitionRefused
 from orders.services import order_event_record
 from restaurant.models import (
@@ -574,17 +574,7 @@ def menu_upsert(*, id: int, name: str, price: Decimal,  # noqa: A002 - the API's
         wanted["description"] = description
     if is_active is not None:
         wanted["is_active"] = is_active
-    menu = Menu.objects.filter(pk=id).first()
-    if menu is None:
-        menu = Menu.objects.create(pk=id, **wanted)
-        reset_sequences(Menu)  # the next generated id comes after the one given
-        return menu, "created"
-    if all(getattr(menu, k) == v for k, v in wanted.items()):
-        return menu, "unchanged"
-    for k, v in wanted.items():
-        setattr(menu, k, v)
-    menu.save(update_fields=list(wanted))
-    return menu, "updated"
+    return row_upsert(Menu, lookup={"pk": id}, values=wanted)
 
 
 def order_update_validate(data: dict) -> dict:

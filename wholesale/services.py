@@ -16,6 +16,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from orders.db import row_upsert
 from orders.lifecycle import Transition, TransitionRefused, transition
 from orders.services import order_event_record
 from wholesale import selectors
@@ -393,12 +394,4 @@ def user_or_none(actor):
 def product_upsert(*, product_code: str, **values) -> tuple[Product, str]:
     """Create or update a catalog product by code; say created, updated or unchanged.
     Existing order lines keep their snapshot of the old figures."""
-    product = Product.objects.filter(product_code=product_code).first()
-    if product is None:
-        return Product.objects.create(product_code=product_code, **values), "created"
-    if all(getattr(product, name) == value for name, value in values.items()):
-        return product, "unchanged"
-    for name, value in values.items():
-        setattr(product, name, value)
-    product.save(update_fields=list(values))
-    return product, "updated"
+    return row_upsert(Product, lookup={"product_code": product_code}, values=values)
