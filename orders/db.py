@@ -1,6 +1,9 @@
 """Database helpers the domains share."""
 
+import re
 from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import datetime
 
 from django.core.management.color import no_style
 from django.db import connection
@@ -49,3 +52,93 @@ def row_upsert(model, *, lookup: dict, values: dict):
         setattr(row, name, value)
     row.save(update_fields=list(changed))
     return row, "updated"
+
+
+# --- bulk writes on PostgreSQL ----------------------------------------------------------
+
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_row(values, end: str = "\n") -> str:
+    """One row in COPY's text format."""
+    return "\t".join(
+        "\\N" if v is None else ("t" if v else "f") if v is True or v is False
+        else v.translate(COPY_ESCAPES) if type(v) is str
+        else v.isoformat() if isinstance(v, datetime) else str(v)
+        for v in values
+    ) + end
+
+
+COPY_NULL = "\\N"
+COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
+
+
+def copy_texts(*values: str) -> str:
+    """Strings as consecutive fields of a COPY row: tab-separated, escaped where needed."""
+    if COPY_SPECIALS.search("".join(values)) is None:  # the usual case: nothing to escape
+        return "\t".join(values)
+    return "\t".join(value.translate(COPY_ESCAPES) for value in values)
+
+
+def copy_value(value) -> str:
+    """One field of a COPY row (see copy_row)."""
+    return copy_row((value,), end="")
+
+
+def copy_into(model, columns: list[str], text: str) -> None:
+    """PostgreSQL COPY of ready-made text rows (see copy_row) into the model's table."""
+    quote = connection.ops.quote_name
+    # (wrap_database_errors: psycopg's errors surface as Django's, e.g. IntegrityError)
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    ) as copy:
+        copy.write(text)
+
+
+def key_share_locked(model, ids: Iterable[int]) -> set[int]:
+    """Which of these rows exist, each locked FOR KEY SHARE until the transaction ends.
+
+    That lock is what PostgreSQL's foreign key check takes on the row a new row refers
+    to: the row can be neither deleted nor given another key before the referring rows
+    commit (a concurrent delete waits, then fails on the committed reference). Here it is
+    one query for a batch instead of one per referring row.
+    """
+    ids = list(set(ids))
+    if not ids:
+        return set()
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s) FOR KEY SHARE",  # noqa: S608
+                       [ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def foreign_key_triggers_skippable() -> bool:
+    """Whether this PostgreSQL session may set session_replication_role: a superuser, or
+    (PostgreSQL 15+) a role granted SET ON PARAMETER session_replication_role."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        if connection.pg_version >= 150000:
+            cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        else:
+            cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def foreign_key_triggers_skipped():
+    """Writes in this block (inside a transaction) skip PostgreSQL's foreign key triggers.
+
+    Those triggers check every inserted row with a query of its own, at commit: for a bulk
+    load, most of the database's time. Use only for rows whose every reference the caller
+    has checked and locked set-based (`key_share_locked`) or written in the same
+    transaction. Unique, NOT NULL and CHECK constraints still apply; the setting is local
+    to the transaction, and a rollback undoes it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")

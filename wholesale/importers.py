@@ -7,9 +7,14 @@ written set-based (PostgreSQL: one COPY each into orders, lines and history; SQL
 bulk_create), with one block of order numbers. Orders that already exist (same account
 and `customer_order_no`, the API's create-or-update key) follow the API's rule one by one
 through the services: unchanged, replaced while OPEN, or refused.
+
+`prepare_batch` (validation, pricing, the rows' COPY text) needs only the catalog, so on
+PostgreSQL it runs while the previous batch is being written; `import_batch` finds which
+orders exist and writes.
 """
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from orders import db
 from orders.db import in_values
 from orders.imports import (
     CatalogImporter,
@@ -47,22 +53,25 @@ ORDER_FIELDS = ["customer_order_no", "order_type", "delivery_method",
 CSV_ORDER_COLUMNS = ["customer_order_no", *OWNER_FIELDS, *ORDER_FIELDS[1:], *HISTORY_FIELDS]
 
 
-class NewOrder:
-    """A validated order to be written by the batch's set-based insert."""
+class PreparedOrder:
+    """A validated, priced order with its rows in COPY's text format, but for the order's
+    id and number (given when it is written)."""
 
-    __slots__ = ("item", "account_id", "fields", "lines", "state", "carriage_tba",
-                 "created_at", "created_by_id", "external_id")
+    __slots__ = ("account_id", "fields", "lines", "extra", "totals", "order_text",
+                 "line_texts")
 
-    def __init__(self, item, account_id, fields, lines, extra):
-        self.item = item
+    def __init__(self, account_id: int, fields: dict, lines: list, extra: dict,
+                 priced: list, now: str):
         self.account_id = account_id
         self.fields = fields
         self.lines = lines
-        self.state = extra["order_state"]
-        self.carriage_tba = extra["carriage_tba"]
-        self.created_at = extra["created_at"]
-        self.created_by_id = extra["created_by_id"]
-        self.external_id = extra["external_id"]
+        self.extra = extra
+        self.totals = order_totals(figures for figures, _ in priced)
+        self.order_text = order_copy_text(self, now)
+        # each line's row after its order_id: position, quantity, product snapshot, figures
+        self.line_texts = [
+            f"\t{position}\t{line.quantity}\t{text}\n"
+            for position, (line, (_, text)) in enumerate(zip(lines, priced, strict=True))]
 
 
 class WholesaleOrderImporter(OrderImporter):
@@ -93,7 +102,9 @@ class WholesaleOrderImporter(OrderImporter):
 
     # --- import -------------------------------------------------------------------
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+    def prepare_batch(self, items: list[SourceItem]) -> None:
+        """Validate (the API's rules), price and format, with one lookup each of the
+        accounts, users and products the batch's records name."""
         records = [item.record for item in items]
         accounts = set(
             TradeAccount.objects.filter(
@@ -106,58 +117,65 @@ class WholesaleOrderImporter(OrderImporter):
                            if isinstance(r.get("created_by"), str)}
             ).values_list("email", "pk")
         )
-        products = selectors.products_by_code(
+        products = CATALOG.products_by_code(
             code for r in records for code in services.order_body_product_codes(r))
-        keys = {(r.get("account"), r.get("customer_order_no")) for r in records}
-        existing = {
-            (account_id, number)
-            for account_id, number in WholesaleOrder.objects.filter(
-                account_id__in={a for a, _ in keys if type(a) is int},
-                customer_order_no__in=in_values(
-                    {n.strip() for _, n in keys if isinstance(n, str)}),
-            ).values_list("account_id", "customer_order_no")
-        }
-        external_ids = {r["external_id"] for r in records if isinstance(r.get("external_id"), str)}
-        taken_external_ids = dict(
-            WholesaleOrder.objects.filter(external_id__in=in_values(external_ids))
-            .values_list("external_id", "customer_order_no")
-        )
-
-        new_orders: list[NewOrder] = []
-        revisits: list[tuple[SourceItem, int, dict, dict]] = []
-        seen: set[tuple[int, str]] = set()
+        now = timezone.now().isoformat()
+        priced_line = CATALOG.priced_line
         for item in items:
             parsed = self.validate(item, accounts, users, products)
-            if parsed is None:
-                continue
-            account_id, cleaned, extra = parsed
-            key = (account_id, cleaned["customer_order_no"])
-            if key in existing or key in seen:
-                revisits.append((item, account_id, cleaned, extra))
-                continue
-            if extra["external_id"] in taken_external_ids:
-                item.reject("external_id", f"{extra['external_id']!r} is the external id of "
-                            f"order {taken_external_ids[extra['external_id']]!r}.")
-                continue
-            seen.add(key)
-            if extra["external_id"]:
-                taken_external_ids[extra["external_id"]] = cleaned["customer_order_no"]
-            lines = cleaned.pop("lines")
-            new_orders.append(NewOrder(item, account_id, cleaned, lines, extra))
+            if parsed is not None:
+                account_id, cleaned, extra = parsed
+                lines = cleaned.pop("lines")
+                priced = [priced_line(product, quantity) for product, quantity in lines]
+                item.prepared = PreparedOrder(account_id, cleaned, lines, extra, priced, now)
 
-        if new_orders:
-            write_new_orders(new_orders, actor=actor)
-            for order in new_orders:
-                order.item.outcome = Outcome.CREATED
-        for item, account_id, cleaned, extra in revisits:
-            self.revisit(item, account_id, cleaned, extra, actor=actor)
+    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        """Write the new orders set-based; existing ones follow the API's rule."""
+        orders = [item.prepared for item in items]
+        keys = {(order.account_id, order.fields["customer_order_no"]) for order in orders}
+        existing = set(
+            WholesaleOrder.objects.filter(
+                account_id__in={account_id for account_id, _ in keys},
+                customer_order_no__in=in_values({number for _, number in keys}),
+            ).values_list("account_id", "customer_order_no")
+        )
+        taken_external_ids = dict(
+            WholesaleOrder.objects.filter(external_id__in=in_values(
+                {order.extra["external_id"] for order in orders if order.extra["external_id"]}
+            )).values_list("external_id", "customer_order_no")
+        )
+
+        new_items: list[SourceItem] = []
+        revisits: list[SourceItem] = []
+        seen: set[tuple[int, str]] = set()
+        for item, order in zip(items, orders, strict=True):
+            key = (order.account_id, order.fields["customer_order_no"])
+            external_id = order.extra["external_id"]
+            if key in existing or key in seen:
+                revisits.append(item)
+            elif external_id in taken_external_ids:
+                item.reject("external_id", f"{external_id!r} is the external id of "
+                            f"order {taken_external_ids[external_id]!r}.")
+            else:
+                seen.add(key)
+                if external_id:
+                    taken_external_ids[external_id] = key[1]
+                new_items.append(item)
+
+        if new_items:
+            self.create(new_items, actor=actor)
+        for item in revisits:
+            self.revisit(item, actor=actor)
+
+    def create(self, items: list[SourceItem], *, actor=None) -> None:
+        for item in write_new_orders(items, actor=actor):
+            item.outcome = Outcome.CREATED
 
     def validate(self, item: SourceItem, accounts, users, products):
         """The API's validation of the body, plus the record's owner and history fields."""
         record = item.record
-        body = {k: v for k, v in record.items() if k not in OWNER_FIELDS + HISTORY_FIELDS}
-        try:
-            cleaned = services.order_body_validate(body, products)
+        try:  # (it reads the body's fields and ignores the record's others, as the API's)
+            cleaned = services.order_body_validate(record, products)
         except ValidationError as exc:
             for name, message in errors_from_validation(exc):
                 item.reject(name, message)
@@ -168,7 +186,7 @@ class WholesaleOrderImporter(OrderImporter):
             item.reject("account", f"No trade account with id {account_id!r}.")
         extra = {"order_state": record.get("order_state") or State.OPEN,
                  "carriage_tba": record.get("carriage_tba", False),
-                 "created_at": timezone.now(), "created_by_id": None,
+                 "created_at": None, "created_by_id": None,  # None: the import's time
                  "external_id": record.get("external_id")}
         if extra["order_state"] not in STATES:
             item.reject("order_state", f"{extra['order_state']!r} is not one of: "
@@ -191,12 +209,12 @@ class WholesaleOrderImporter(OrderImporter):
             return None
         return account_id, cleaned, extra
 
-    def revisit(self, item: SourceItem, account_id: int, cleaned: dict, extra: dict, *,
-                actor=None) -> None:
+    def revisit(self, item: SourceItem, *, actor=None) -> None:
         """An order that exists: the API's create-or-update rule, one order at a time."""
+        prepared = item.prepared
+        cleaned, lines, extra = prepared.fields, prepared.lines, prepared.extra
         order = services.order_locked_by_customer_order_no(
-            TradeAccount(pk=account_id), cleaned["customer_order_no"])
-        lines = cleaned.pop("lines")
+            TradeAccount(pk=prepared.account_id), cleaned["customer_order_no"])
         if order_matches(order, cleaned, lines, extra):
             item.outcome = Outcome.UNCHANGED
             return
@@ -249,98 +267,190 @@ def order_matches(order: WholesaleOrder, fields: dict, lines: list, extra: dict)
     return current == [(line.product.pk, line.quantity) for line in lines]
 
 
-def write_new_orders(new_orders: list[NewOrder], *, actor=None) -> None:
-    """Insert the orders, their lines and one history event each, set-based."""
-    numbers = services.order_numbers_allocate(len(new_orders))
-    now = timezone.now()
+def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]:
+    """Insert the prepared orders, their lines and one history event each, set-based.
+
+    Returns the items written. On PostgreSQL, when the session may, the COPYs skip the
+    row-by-row foreign key triggers: the references are checked and locked set-based
+    first (`references_locked`), and an order whose account, user or product has been
+    deleted since the batch was prepared is rejected, as the API would.
+    """
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    priced = [[PRICED_LINES.get(line.product, line.quantity) for line in order.lines]
-              for order in new_orders]
-    order_rows = []
-    for order, number, lines in zip(new_orders, numbers, priced, strict=True):
-        totals = order_totals(figures for figures, _ in lines)
-        order_rows.append((
-            order.account_id, number, order.fields["customer_order_no"], order.state,
-            order.fields["order_type"], order.fields["delivery_method"],
-            *(order.fields[name] for name in services.BODY_TEXT_FIELDS),
-            order.carriage_tba, totals.total_price, totals.total_vat, totals.total_weight,
-            order.created_at, order.created_by_id, now,
-            now if order.state == State.PLACED else None,
-            now if order.state == State.CANCELLED else None,
-            order.external_id,
-        ))
-    order_ids = new_order_ids(len(order_rows))
     content_type_id = ContentType.objects.get_for_model(WholesaleOrder).pk
-    event_rows = [
-        (content_type_id, order_id, "create", "", order.state, actor_id, OrderEvent.Via.IMPORT,
-         f"{len(order.lines)} line(s)", now)
-        for order, order_id in zip(new_orders, order_ids, strict=True)
-    ]
-    if connection.vendor == "postgresql":
-        line_text = [
-            f"{order_id}\t{position}\t{order.lines[position].quantity}\t{text}\n"
-            for order, order_id, lines in zip(new_orders, order_ids, priced, strict=True)
-            for position, (_, text) in enumerate(lines)
-        ]
-        copy_into(WholesaleOrder, ["id", *ORDER_COLUMNS], [
-            copy_row((order_id, *row)) for order_id, row in zip(order_ids, order_rows,
-                                                                strict=True)])
-        copy_into(WholesaleOrderLine, LINE_COLUMNS, line_text)
-        copy_into(OrderEvent, EVENT_COLUMNS, [copy_row(row) for row in event_rows])
-        return
+    if connection.vendor != "postgresql":
+        bulk_create_orders(items, actor_id, content_type_id)
+        return items
+
+    skip_triggers = db.foreign_key_triggers_skippable()
+    if skip_triggers:
+        items = references_locked(items)
+        # The history rows' references are no record's doing: without them, no fast path.
+        skip_triggers = (
+            db.key_share_locked(ContentType, [content_type_id]) == {content_type_id}
+            and (actor_id is None
+                 or db.key_share_locked(get_user_model(), [actor_id]) == {actor_id}))
+        if not items:
+            return items
+    orders = [item.prepared for item in items]
+    order_ids = new_order_ids(len(orders))
+    numbers = services.order_numbers_allocate(len(orders))
+    order_text = "".join(
+        f"{order_id}\t{number}\t{order.order_text}"
+        for order, order_id, number in zip(orders, order_ids, numbers, strict=True))
+    line_text = "".join(
+        f"{order_id}{line}"
+        for order, order_id in zip(orders, order_ids, strict=True)
+        for line in order.line_texts)
+    now = timezone.now().isoformat()
+    actor_text = db.copy_value(actor_id)
+    event_text = "".join(
+        f"{content_type_id}\t{order_id}\tcreate\t\t{order.extra['order_state']}\t"
+        f"{actor_text}\t{OrderEvent.Via.IMPORT}\t{len(order.lines)} line(s)\t{now}\n"
+        for order, order_id in zip(orders, order_ids, strict=True))
+    with db.foreign_key_triggers_skipped() if skip_triggers else nullcontext():
+        db.copy_into(WholesaleOrder, ["id", "order_number", *ORDER_COLUMNS], order_text)
+        db.copy_into(WholesaleOrderLine, LINE_COLUMNS, line_text)
+        db.copy_into(OrderEvent, EVENT_COLUMNS, event_text)
+    return items
+
+
+def references_locked(items: list[SourceItem]) -> list[SourceItem]:
+    """Lock the accounts, users and products the orders refer to, as the foreign key
+    checks would, in three queries; reject an order whose reference has gone since the
+    batch was prepared. Returns the orders kept."""
+    orders = [item.prepared for item in items]
+    accounts = db.key_share_locked(TradeAccount, {order.account_id for order in orders})
+    users = db.key_share_locked(get_user_model(), {
+        order.extra["created_by_id"] for order in orders if order.extra["created_by_id"]})
+    products = db.key_share_locked(Product, {
+        line.product.pk for order in orders for line in order.lines})
+    for item, order in zip(items, orders, strict=True):
+        if order.account_id not in accounts:
+            item.reject("account", f"No trade account with id {order.account_id!r}.")
+        if order.extra["created_by_id"] and order.extra["created_by_id"] not in users:
+            item.reject("created_by", f"No user with email {item.record['created_by']!r}.")
+        for index, line in enumerate(order.lines):
+            if line.product.pk not in products:
+                item.reject(f"products[{index}].product_code",
+                            f"Unknown or inactive product_code {line.product.product_code!r}.")
+    return [item for item in items if not item.errors]
+
+
+def bulk_create_orders(items: list[SourceItem], actor_id, content_type_id) -> None:
+    """Elsewhere than PostgreSQL (SQLite): bulk_create, the ids taken under the write lock."""
+    orders = [item.prepared for item in items]
+    order_ids = new_order_ids(len(orders))
+    numbers = services.order_numbers_allocate(len(orders))
+    now = timezone.now()
     WholesaleOrder.objects.bulk_create(
-        WholesaleOrder(id=order_id, **dict(zip(ORDER_COLUMNS, row, strict=True)))
-        for order_id, row in zip(order_ids, order_rows, strict=True))
+        WholesaleOrder(
+            id=order_id, order_number=number, account_id=order.account_id, **order.fields,
+            **order_history_fields(order, now), total_price=order.totals.total_price,
+            total_vat=order.totals.total_vat, total_weight=order.totals.total_weight)
+        for order, order_id, number in zip(orders, order_ids, numbers, strict=True))
     WholesaleOrderLine.objects.bulk_create(
         services.order_line_build(order=WholesaleOrder(pk=order_id), product=line.product,
                                   quantity=line.quantity, position=position)
-        for order, order_id in zip(new_orders, order_ids, strict=True)
+        for order, order_id in zip(orders, order_ids, strict=True)
         for position, line in enumerate(order.lines))
     OrderEvent.objects.bulk_create(
-        OrderEvent(**dict(zip(EVENT_COLUMNS, row, strict=True))) for row in event_rows)
+        OrderEvent(content_type_id=content_type_id, object_id=order_id, action="create",
+                   to_state=order.extra["order_state"], actor_id=actor_id,
+                   via=OrderEvent.Via.IMPORT, note=f"{len(order.lines)} line(s)",
+                   created_at=now)
+        for order, order_id in zip(orders, order_ids, strict=True))
 
 
-class PricedLines:
-    """`pricing.line_figures` of a product and quantity, with the line's COPY text.
+def order_history_fields(order: PreparedOrder, now: datetime) -> dict:
+    """The order's fields beyond the API body: what the record says of its life."""
+    state = order.extra["order_state"]
+    return {"order_state": state, "carriage_tba": order.extra["carriage_tba"],
+            "created_at": order.extra["created_at"] or now,
+            "created_by_id": order.extra["created_by_id"],
+            "external_id": order.extra["external_id"], "updated_at": now,
+            "placed_at": now if state == State.PLACED else None,
+            "deleted_at": now if state == State.CANCELLED else None}
 
-    An import repeats the same product and quantity many times and the figures depend on
-    nothing else, so each is priced once per run. The key is the product's snapshot text,
-    which holds every figure the price depends on (and a str caches its hash).
+
+def order_copy_text(order: PreparedOrder, now: str) -> str:
+    """The order's row for COPY after its id and number, in ORDER_COLUMNS' order (the
+    history fields as order_history_fields gives them): an f-string, as it runs per order."""
+    fields, extra, totals = order.fields, order.extra, order.totals
+    state = extra["order_state"]
+    texts = db.copy_texts(fields["customer_order_no"], state, fields["order_type"],
+                          fields["delivery_method"],
+                          *[fields[name] for name in services.BODY_TEXT_FIELDS])
+    created_at = now if extra["created_at"] is None else extra["created_at"].isoformat()
+    return (
+        f"{order.account_id}\t{texts}\t{'t' if extra['carriage_tba'] else 'f'}\t"
+        f"{totals.total_price}\t{totals.total_vat}\t{totals.total_weight}\t{created_at}\t"
+        f"{db.copy_value(extra['created_by_id'])}\t{now}\t"
+        f"{now if state == State.PLACED else db.COPY_NULL}\t"
+        f"{now if state == State.CANCELLED else db.COPY_NULL}\t"
+        f"{db.copy_value(extra['external_id'])}\n"
+    )
+
+
+class ImportCatalog:
+    """The active products a batch names, read afresh each batch (a catalog change during
+    a run applies from the next batch, as it would to the API), as rows: an unchanged row
+    gives back the Product built for it before, with its line prices kept.
+
+    The prices (`pricing.line_figures` of a quantity) depend on nothing but the product's
+    row and the quantity, and an import repeats the same ones many times, so each is
+    computed once per run, with the line's COPY text. Memory stays flat whatever the
+    file: each cache is emptied when full.
     """
 
-    MAX_ENTRIES = 50_000
+    FIELDS = ["id", "product_code", "type", "description", "vat_code", "unit_price",
+              "unit_weight", "is_active"]
+    MAX_PRODUCTS = 50_000
+    MAX_QUANTITIES = 1_000  # per product
 
     def __init__(self):
-        self.lines: dict[tuple[str, int], tuple] = {}
+        self.products: dict[tuple, Product] = {}
 
-    def get(self, product: Product, quantity: int):
-        snapshot = product.__dict__.get("copy_snapshot")
-        if snapshot is None:  # once per product object (a batch fetches each product once)
-            snapshot = product.__dict__["copy_snapshot"] = copy_row((
-                product.pk, product.product_code, product.type, product.description,
-                product.vat_code, product.vat_rate, product.unit_price, product.unit_weight,
-            ), end="")
-        key = (snapshot, quantity)
-        priced = self.lines.get(key)
+    def products_by_code(self, codes) -> dict[str, Product]:
+        products = {}
+        for row in selectors.active_products(codes).values_list(*self.FIELDS):
+            product = self.products.get(row)
+            if product is None:
+                if len(self.products) >= self.MAX_PRODUCTS:
+                    self.products.clear()
+                product = self.products[row] = Product(**dict(zip(self.FIELDS, row,
+                                                                  strict=True)))
+                product.copy_snapshot = db.copy_row((
+                    product.pk, product.product_code, product.type, product.description,
+                    product.vat_code, product.vat_rate, product.unit_price,
+                    product.unit_weight), end="")
+                product.priced_lines = {}
+            products[product.product_code] = product
+        return products
+
+    def priced_line(self, product: Product, quantity: int) -> tuple:
+        """(LineFigures, the line's COPY text from product_id on) for a product ordered
+        `quantity` times."""
+        priced = product.priced_lines.get(quantity)
         if priced is None:
-            if len(self.lines) >= self.MAX_ENTRIES:  # memory stays flat whatever the file
-                self.lines.clear()
+            if len(product.priced_lines) >= self.MAX_QUANTITIES:
+                product.priced_lines.clear()
             figures = line_figures(unit_price=product.unit_price, vat_rate=product.vat_rate,
                                    unit_weight=product.unit_weight, quantity=quantity)
-            text = f"{snapshot}\t{figures.line_price}\t{figures.vat}\t{figures.line_weight}"
-            priced = self.lines[key] = (figures, text)
+            priced = product.priced_lines[quantity] = (
+                figures, f"{product.copy_snapshot}\t{figures.line_price}\t{figures.vat}\t"
+                         f"{figures.line_weight}")
         return priced
 
 
-PRICED_LINES = PricedLines()
+CATALOG = ImportCatalog()
 
+# After "id" and "order_number", which a batch gives its orders as it writes them.
 ORDER_COLUMNS = [
-    "account_id", "order_number", "customer_order_no", "order_state", "order_type",
-    "delivery_method", *services.BODY_TEXT_FIELDS, "carriage_tba", "total_price",
-    "total_vat", "total_weight", "created_at", "created_by_id", "updated_at", "placed_at",
-    "deleted_at", "external_id",
+    "account_id", "customer_order_no", "order_state", "order_type", "delivery_method",
+    *services.BODY_TEXT_FIELDS, "carriage_tba", "total_price", "total_vat", "total_weight",
+    "created_at", "created_by_id", "updated_at", "placed_at", "deleted_at", "external_id",
 ]
-# In the order PricedLines writes them, after order_id, position and quantity.
+# In the order PreparedOrder and ImportCatalog.priced_line write them.
 LINE_COLUMNS = [
     "order_id", "position", "quantity", "product_id", "product_code", "product_type",
     "description", "vat_code", "vat_rate", "unit_price", "unit_weight", "line_price", "vat",
@@ -348,17 +458,6 @@ LINE_COLUMNS = [
 ]
 EVENT_COLUMNS = ["content_type_id", "object_id", "action", "from_state", "to_state",
                  "actor_id", "via", "note", "created_at"]
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_row(values, end: str = "\n") -> str:
-    """One row in COPY's text format."""
-    return "\t".join(
-        "\\N" if v is None else ("t" if v else "f") if v is True or v is False
-        else v.translate(COPY_ESCAPES) if type(v) is str
-        else v.isoformat() if isinstance(v, datetime) else str(v)
-        for v in values
-    ) + end
 
 
 def new_order_ids(count: int) -> list[int]:
@@ -374,17 +473,6 @@ def new_order_ids(count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + count))
-
-
-def copy_into(model, columns: list[str], lines: list[str]) -> None:
-    """PostgreSQL COPY of ready-made text rows into the model's table."""
-    quote = connection.ops.quote_name
-    # (wrap_database_errors: psycopg's errors surface as Django's, e.g. IntegrityError)
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    ) as copy:
-        for start in range(0, len(lines), 5000):
-            copy.write("".join(lines[start:start + 5000]))
 
 
 def parse_time(value: Any) -> datetime | None:

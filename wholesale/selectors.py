@@ -26,13 +26,15 @@ def orders_for_account(account: TradeAccount) -> QuerySet[WholesaleOrder]:
     )
 
 
+def active_products(codes: Iterable[str]) -> QuerySet[Product]:
+    """The products that may be ordered among `codes`."""
+    return Product.objects.filter(product_code__in=in_values(set(codes)), is_active=True)
+
+
 def products_by_code(codes: Iterable[str]) -> dict[str, Product]:
-    """The active products among `codes`, by code, in one query."""
+    """The active products among `codes`, by code, in one query (none for no codes)."""
     codes = set(codes)
-    if not codes:
-        return {}
-    return {p.product_code: p
-            for p in Product.objects.filter(product_code__in=in_values(codes), is_active=True)}
+    return {p.product_code: p for p in active_products(codes)} if codes else {}
 
 
 def products_available() -> QuerySet[Product]:

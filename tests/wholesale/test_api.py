@@ -306,6 +306,8 @@ BAD_BODIES_422 = [
      "products[0].quantity", "positive integer"),
     (body_with(products=[{"product_code": "CA", "quantity": True}]),
      "products[0].quantity", "positive integer"),
+    (body_with(products=[{"product_code": "CA", "quantity": 3_000_000_000}]),
+     "products[0].quantity", "At most 2147483647"),
     (body_with(products=[{"quantity": 1}]), "products[0].product_code", "required"),
 ]
 

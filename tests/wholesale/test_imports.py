@@ -237,17 +237,19 @@ def test_an_order_created_by_the_api_during_an_import_batch_is_not_doubled(demo)
     account = TradeAccount.objects.get(pk=demo["customer"]["account_id"])
 
     class RacedImporter(WholesaleOrderImporter):
-        raced = False
+        creates = 0
 
-        def validate(self, item, *args):
-            if not self.raced:  # after the batch looked up existing orders
-                self.raced = True
+        def create(self, items, *, actor=None):
+            self.creates += 1
+            if self.creates == 1:  # after the batch looked up existing orders
                 run_concurrently(1, lambda _: services.order_save_from_body(
                     account=account, data=SEED_POST_BODY))
-            return super().validate(item, *args)
+            super().create(items, actor=actor)
 
+    importer = RacedImporter()
     items = [SourceItem(1, {"account": account.pk, **SEED_POST_BODY})]
-    stats, _ = run_import(RacedImporter(), items, batch_size=10, atomic=False, dry_run=False)
+    stats, _ = run_import(importer, items, batch_size=10, atomic=False, dry_run=False)
+    assert importer.creates == 1  # the retry found the order: no second create
     assert (stats.created, stats.unchanged, stats.rejected) == (0, 1, 0)
     assert WholesaleOrder.objects.filter(customer_order_no="MLA-API #23456").count() == 1
 
