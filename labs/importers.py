@@ -142,8 +142,8 @@ class LabsOrderImporter(OrderImporter):
             item.outcome = Outcome.UNCHANGED
             return
         try:
-            services.order_create(company=company, data=data, actor=actor, via="import",
-                                  history=history)
+            order = services.order_create(company=company, data=data, actor=actor,
+                                          via="import", history=history)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
@@ -151,6 +151,9 @@ class LabsOrderImporter(OrderImporter):
             return
         if isinstance(external_id, str) and external_id:
             taken.add(external_id)  # the same external_id later in the batch: unchanged
+        # An orderer this order introduced is known to the rest of the batch, as it is to
+        # later batches: a later order may leave out the name.
+        orderer_names.setdefault((company.pk, order.orderer.email), order.orderer.name)
         item.outcome = Outcome.CREATED
 
     def company(self, record: dict, companies: dict, errors: dict) -> Company | None:

@@ -132,6 +132,23 @@ class TestImport:
         assert (f"line 2 [company_id={company['company_id']}] orderer_name: "
                 "An orderer name is required.") in err
 
+    @pytest.mark.parametrize("batch_size", ["1", "50"])
+    def test_an_orderer_named_earlier_in_the_file_needs_no_name_whatever_the_batches(
+        self, company, tmp_path, batch_size
+    ):
+        first = {"external_id": "n-1", "company_id": company["company_id"],
+                 "orderer_email": "fresh@lightlabs.com", "orderer_name": "Fresh Orderer",
+                 "samples": [{"sku_id": 16, "assay_ids": [69]}]}
+        second = {**first, "external_id": "n-2", "orderer_email": "FRESH@lightlabs.com",
+                  "orderer_name": None}
+        path = write_jsonl(tmp_path / "orderers.jsonl", [first, second])
+        status, out, err = run("import_orders", "labs", path, "--no-progress",
+                               "--batch-size", batch_size)
+        assert (status, err) == (0, "")
+        assert out.startswith("created 2, updated 0, unchanged 0, rejected 0")
+        assert {o.orderer.name for o in LabOrder.objects.filter(external_id__in=["n-1", "n-2"])
+                } == {"Fresh Orderer"}
+
     def test_bad_rows_are_reported_with_line_key_and_field_and_good_rows_imported(
         self, company, tmp_path
     ):
