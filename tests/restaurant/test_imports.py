@@ -343,6 +343,20 @@ class TestCatalog:
         assert response.json()["data"]["attributes"]["order_menus"][0]["price"] == "8.5000"
         assert Menu.objects.create(name="New", price=1).pk == 4
 
+    def test_a_blank_description_or_is_active_keeps_the_menus_value(self, demo, tmp_path):
+        Menu.objects.filter(pk=1).update(description="Deep-fried", is_active=False)
+        csv_path = tmp_path / "menus.csv"
+        csv_path.write_text("id,name,price,description,is_active\n1,Puff-Puff,5.25,,\n")
+        status, out, _ = run("import_catalog", "restaurant", str(csv_path), "--no-progress")
+        assert status == 0 and out.startswith("created 0, updated 1, unchanged 0")
+        assert Menu.objects.filter(pk=1).values_list(
+            "price", "description", "is_active").get() == (Decimal("5.25"), "Deep-fried", False)
+        jsonl_path = write_jsonl(tmp_path / "menus.jsonl", [
+            {"id": 1, "name": "Puff-Puff", "price": "5.25", "description": None,
+             "is_active": None}])
+        status, out, _ = run("import_catalog", "restaurant", jsonl_path, "--no-progress")
+        assert status == 0 and out.startswith("Nothing changed: all 1 menus")
+
     def test_bad_catalog_rows_are_named(self, demo, tmp_path):
         path = tmp_path / "menus.jsonl"
         write_jsonl(path, [{"id": "x", "name": "A", "price": 1},
