@@ -342,7 +342,7 @@ class LabsCatalogImporter(Importer):
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
         for item in items:
             kind = item.record.get("kind")
-            if kind not in RECORD_SERIALIZERS:
+            if not isinstance(kind, str) or kind not in RECORD_SERIALIZERS:
                 item.reject("kind", f"{kind!r} is not one of: product, sku, assay.")
                 continue
             payload = RECORD_SERIALIZERS[kind](data=item.record)

@@ -355,6 +355,7 @@ class TestCatalog:
     def test_bad_catalog_rows_are_named(self, company, tmp_path):
         path = write_jsonl(tmp_path / "catalog.jsonl", [
             {"kind": "widget", "name": "X"},
+            {"kind": ["assay"], "name": "X"},
             {"kind": "assay", "id": 69, "name": "pH"},
             {"kind": "sku", "code": "NO-PRODUCT", "name": "X"},
             {"kind": "sku", "code": "GHOST", "name": "X", "product_id": 424242},
@@ -364,16 +365,17 @@ class TestCatalog:
             {"kind": "assay", "name": "Fine"},
         ])
         status, out, err = run("import_catalog", "labs", path, "--no-progress")
-        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 6" in out
+        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 7" in out
         for expected in [
             "line 1 [widget X] kind: 'widget' is not one of: product, sku, assay.",
-            "line 2 [assay 69] name: Assay 243 is named 'pH' already.",
-            "line 3 [sku NO-PRODUCT] product_id: Give the sku's product_id, or its "
+            "line 2 [['assay'] X] kind: ['assay'] is not one of: product, sku, assay.",
+            "line 3 [assay 69] name: Assay 243 is named 'pH' already.",
+            "line 4 [sku NO-PRODUCT] product_id: Give the sku's product_id, or its "
             "company_id and product_name.",
-            "line 4 [sku GHOST] product_id: No product with id 424242.",
-            f"line 5 [sku GHOST-2] product_name: Company {company['company_id']} has no "
+            "line 5 [sku GHOST] product_id: No product with id 424242.",
+            f"line 6 [sku GHOST-2] product_name: Company {company['company_id']} has no "
             "product named 'Nope'.",
-            "line 6 [product X] company_id: No company with id 424242.",
+            "line 7 [product X] company_id: No company with id 424242.",
         ]:
             assert expected in err, err
         assert Assay.objects.get(pk=69).name == "Phthalates"
