@@ -31,7 +31,13 @@ from rest_framework import serializers
 
 from labs import services
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Test
-from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from orders.imports import (
+    CatalogImporter,
+    OrderImporter,
+    Outcome,
+    SourceItem,
+    errors_from_validation,
+)
 
 ORDER_STATES = {"status": LabOrder.Status, "payment_status": LabOrder.PaymentStatus}
 ORDER_TIMES = ["ordered_at", "paid_at", "date_received", "created_at", "updated_at"]
@@ -142,8 +148,8 @@ class LabsOrderImporter(OrderImporter):
             item.outcome = Outcome.UNCHANGED
             return
         try:
-            services.order_create(company=company, data=data, actor=actor, via="import",
-                                  history=history)
+            order = services.order_create(company=company, data=data, actor=actor,
+                                          via="import", history=history)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for message in messages:
@@ -151,6 +157,9 @@ class LabsOrderImporter(OrderImporter):
             return
         if isinstance(external_id, str) and external_id:
             taken.add(external_id)  # the same external_id later in the batch: unchanged
+        # An orderer this order introduced is known to the rest of the batch, as it is to
+        # later batches: a later order may leave out the name.
+        orderer_names.setdefault((company.pk, order.orderer.email), order.orderer.name)
         item.outcome = Outcome.CREATED
 
     def company(self, record: dict, companies: dict, errors: dict) -> Company | None:
@@ -286,11 +295,29 @@ class AssayRecordSerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1, max_value=services.MAX_ID, required=False)
     name = serializers.CharField(max_length=200)
 
+    def validate(self, attrs):
+        """`services.assay_upsert`'s arguments; another assay's name is refused."""
+        pk = attrs.get("id")
+        if pk is not None:
+            other = Assay.objects.filter(name=attrs["name"]).exclude(pk=pk).first()
+            if other is not None:
+                raise serializers.ValidationError({"name": [
+                    f"Assay {other.pk} is named {attrs['name']!r} already."]})
+        return {"name": attrs["name"], "pk": pk}
+
 
 class ProductRecordSerializer(serializers.Serializer):
     id = serializers.IntegerField(min_value=1, max_value=services.MAX_ID, required=False)
     company_id = serializers.IntegerField(min_value=1, max_value=services.MAX_ID)
     name = serializers.CharField(max_length=200)
+
+    def validate(self, attrs):
+        """`services.product_upsert`'s arguments, the company found by its id."""
+        company = Company.objects.filter(pk=attrs["company_id"]).first()
+        if company is None:
+            raise serializers.ValidationError({"company_id": [
+                f"No company with id {attrs['company_id']}."]})
+        return {"company": company, "name": attrs["name"], "pk": attrs.get("id")}
 
 
 class SkuRecordSerializer(serializers.Serializer):
@@ -306,18 +333,48 @@ class SkuRecordSerializer(serializers.Serializer):
     product_name = serializers.CharField(max_length=200, required=False)
 
     def validate(self, attrs):
-        if "product_id" not in attrs and not ("company_id" in attrs
-                                              and "product_name" in attrs):
+        """`services.sku_upsert`'s arguments, the product found by its id or by its
+        company and name (a product earlier in the file counts)."""
+        if "product_id" in attrs:
+            product = Product.objects.filter(pk=attrs["product_id"]).first()
+            if product is None:
+                raise serializers.ValidationError({"product_id": [
+                    f"No product with id {attrs['product_id']}."]})
+        elif "company_id" in attrs and "product_name" in attrs:
+            product = Product.objects.filter(company_id=attrs["company_id"],
+                                             name=attrs["product_name"]).order_by("id").first()
+            if product is None:
+                raise serializers.ValidationError({"product_name": [
+                    f"Company {attrs['company_id']} has no product named "
+                    f"{attrs['product_name']!r}."]})
+        else:
             raise serializers.ValidationError({"product_id": [
                 "Give the sku's product_id, or its company_id and product_name."]})
-        return attrs
+        return {"code": attrs["code"], "product": product, "name": attrs["name"],
+                "serving_size_grams": attrs.get("serving_size_grams")}
 
 
 RECORD_SERIALIZERS = {"assay": AssayRecordSerializer, "product": ProductRecordSerializer,
                       "sku": SkuRecordSerializer}
+RECORD_UPSERTS = {"assay": services.assay_upsert, "product": services.product_upsert,
+                  "sku": services.sku_upsert}
 
 
-class LabsCatalogImporter(Importer):
+class CatalogRecordSerializer(serializers.Serializer):
+    """One record of the catalog file, validated by the serializer of its `kind`; its
+    validated data is `kind` and the arguments of that kind's upsert service."""
+
+    def to_internal_value(self, data):
+        kind = data.get("kind")
+        if not isinstance(kind, str) or kind not in RECORD_SERIALIZERS:
+            raise serializers.ValidationError({"kind": [
+                f"{kind!r} is not one of: product, sku, assay."]})
+        record = RECORD_SERIALIZERS[kind](data=data)
+        record.is_valid(raise_exception=True)
+        return {"kind": kind, **record.validated_data}
+
+
+class LabsCatalogImporter(CatalogImporter):
     """Products, skus and assays in one JSON Lines file, each record with its `kind`.
 
     Keys: an assay by `id`, else by `name`; a product by `id`, else by `company_id` and
@@ -329,61 +386,15 @@ class LabsCatalogImporter(Importer):
     domain = "labs"
     noun = "catalog records"
     csv_supported = False
-    csv_key = None
+    serializer_class = CatalogRecordSerializer
 
     def record_key(self, record: dict) -> str:
         kind = record.get("kind")
         key = record.get("code") if kind == "sku" else record.get("id") or record.get("name")
         return f"{kind} {key}" if key is not None else str(kind or "")
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        for item in items:
-            kind = item.record.get("kind")
-            if kind not in RECORD_SERIALIZERS:
-                item.reject("kind", f"{kind!r} is not one of: product, sku, assay.")
-                continue
-            payload = RECORD_SERIALIZERS[kind](data=item.record)
-            if not payload.is_valid():
-                for name, message in errors_from_validation(payload.errors):
-                    item.reject(name, message)
-                continue
-            getattr(self, f"upsert_{kind}")(item, payload.validated_data)
-
-    def upsert_assay(self, item: SourceItem, data: dict) -> None:
-        pk = data.get("id")
-        if pk is not None:
-            other = Assay.objects.filter(name=data["name"]).exclude(pk=pk).first()
-            if other is not None:
-                item.reject("name", f"Assay {other.pk} is named {data['name']!r} already.")
-                return
-        _, outcome = services.assay_upsert(name=data["name"], pk=pk)
-        item.outcome = Outcome(outcome)
-
-    def upsert_product(self, item: SourceItem, data: dict) -> None:
-        company = Company.objects.filter(pk=data["company_id"]).first()
-        if company is None:
-            item.reject("company_id", f"No company with id {data['company_id']}.")
-            return
-        _, outcome = services.product_upsert(company=company, name=data["name"],
-                                             pk=data.get("id"))
-        item.outcome = Outcome(outcome)
-
-    def upsert_sku(self, item: SourceItem, data: dict) -> None:
-        if "product_id" in data:
-            product = Product.objects.filter(pk=data["product_id"]).first()
-            if product is None:
-                item.reject("product_id", f"No product with id {data['product_id']}.")
-                return
-        else:
-            product = Product.objects.filter(company_id=data["company_id"],
-                                             name=data["product_name"]).order_by("id").first()
-            if product is None:
-                item.reject("product_name", f"Company {data['company_id']} has no product "
-                                            f"named {data['product_name']!r}.")
-                return
-        _, outcome = services.sku_upsert(code=data["code"], product=product, name=data["name"],
-                                         serving_size_grams=data.get("serving_size_grams"))
-        item.outcome = Outcome(outcome)
+    def upsert(self, *, kind: str, **values):
+        return RECORD_UPSERTS[kind](**values)
 
 
 catalog_importer = LabsCatalogImporter()

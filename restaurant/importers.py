@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
-from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from orders.imports import (
+    CatalogImporter,
+    OrderImporter,
+    Outcome,
+    SourceItem,
+    errors_from_validation,
+)
 from restaurant import services
 from restaurant.models import Order
 
@@ -249,7 +255,10 @@ order_importer = RestaurantOrderImporter()
 
 
 class MenuCatalogSerializer(serializers.Serializer):
-    """A menu row: `id` is the key (the id the API's `order_menus` refer to)."""
+    """A menu row: `id` is the key (the id the API's `order_menus` refer to). An empty or
+    null `description` or `is_active` (a blank CSV cell) keeps the menu's value."""
+
+    KEPT_WHEN_EMPTY = ("description", "is_active")
 
     id = serializers.IntegerField(min_value=1)
     name = serializers.CharField(max_length=255)
@@ -257,29 +266,27 @@ class MenuCatalogSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
 
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = {name: value for name, value in data.items()
+                    if not (name in self.KEPT_WHEN_EMPTY and value in (None, ""))}
+        return super().to_internal_value(data)
 
-class RestaurantCatalogImporter(Importer):
+
+class RestaurantCatalogImporter(CatalogImporter):
     """Menus upserted by id, with name and price (description and is_active optional)."""
 
     domain = "restaurant"
     noun = "menus"
-    csv_key = None
+    key_field = "id"
     csv_columns = ["id", "name", "price", "description", "is_active"]
+    serializer_class = MenuCatalogSerializer
 
     def record_key(self, record: dict) -> str:
         return f"id={record['id']}" if record.get("id") not in (None, "") else ""
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        for item in items:
-            record = {k: v for k, v in item.record.items()
-                      if not (k in ("description", "is_active") and v in (None, ""))}
-            payload = MenuCatalogSerializer(data=record)
-            if not payload.is_valid():
-                for name, message in errors_from_validation(payload.errors):
-                    item.reject(name, message)
-                continue
-            _, outcome = services.menu_upsert(**payload.validated_data)
-            item.outcome = Outcome(outcome)
+    def upsert(self, **values):
+        return services.menu_upsert(**values)
 
 
 catalog_importer = RestaurantCatalogImporter()

@@ -2,13 +2,20 @@
 
 import copy
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count
 
 from labs import services
-from labs.models import Assay, LabOrder, Product, Sample, Sku, Test
+from labs.models import Assay, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.models import OrderEvent
 from tests.commands import run_command as run
 from tests.commands import write_jsonl
@@ -131,6 +138,23 @@ class TestImport:
         assert status == 1 and "created 1," in out
         assert (f"line 2 [company_id={company['company_id']}] orderer_name: "
                 "An orderer name is required.") in err
+
+    @pytest.mark.parametrize("batch_size", ["1", "50"])
+    def test_an_orderer_named_earlier_in_the_file_needs_no_name_whatever_the_batches(
+        self, company, tmp_path, batch_size
+    ):
+        first = {"external_id": "n-1", "company_id": company["company_id"],
+                 "orderer_email": "fresh@lightlabs.com", "orderer_name": "Fresh Orderer",
+                 "samples": [{"sku_id": 16, "assay_ids": [69]}]}
+        second = {**first, "external_id": "n-2", "orderer_email": "FRESH@lightlabs.com",
+                  "orderer_name": None}
+        path = write_jsonl(tmp_path / "orderers.jsonl", [first, second])
+        status, out, err = run("import_orders", "labs", path, "--no-progress",
+                               "--batch-size", batch_size)
+        assert (status, err) == (0, "")
+        assert out.startswith("created 2, updated 0, unchanged 0, rejected 0")
+        assert {o.orderer.name for o in LabOrder.objects.filter(external_id__in=["n-1", "n-2"])
+                } == {"Fresh Orderer"}
 
     def test_bad_rows_are_reported_with_line_key_and_field_and_good_rows_imported(
         self, company, tmp_path
@@ -331,6 +355,7 @@ class TestCatalog:
     def test_bad_catalog_rows_are_named(self, company, tmp_path):
         path = write_jsonl(tmp_path / "catalog.jsonl", [
             {"kind": "widget", "name": "X"},
+            {"kind": ["assay"], "name": "X"},
             {"kind": "assay", "id": 69, "name": "pH"},
             {"kind": "sku", "code": "NO-PRODUCT", "name": "X"},
             {"kind": "sku", "code": "GHOST", "name": "X", "product_id": 424242},
@@ -340,16 +365,109 @@ class TestCatalog:
             {"kind": "assay", "name": "Fine"},
         ])
         status, out, err = run("import_catalog", "labs", path, "--no-progress")
-        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 6" in out
+        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 7" in out
         for expected in [
             "line 1 [widget X] kind: 'widget' is not one of: product, sku, assay.",
-            "line 2 [assay 69] name: Assay 243 is named 'pH' already.",
-            "line 3 [sku NO-PRODUCT] product_id: Give the sku's product_id, or its "
+            "line 2 [['assay'] X] kind: ['assay'] is not one of: product, sku, assay.",
+            "line 3 [assay 69] name: Assay 243 is named 'pH' already.",
+            "line 4 [sku NO-PRODUCT] product_id: Give the sku's product_id, or its "
             "company_id and product_name.",
-            "line 4 [sku GHOST] product_id: No product with id 424242.",
-            f"line 5 [sku GHOST-2] product_name: Company {company['company_id']} has no "
+            "line 5 [sku GHOST] product_id: No product with id 424242.",
+            f"line 6 [sku GHOST-2] product_name: Company {company['company_id']} has no "
             "product named 'Nope'.",
-            "line 6 [product X] company_id: No company with id 424242.",
+            "line 7 [product X] company_id: No company with id 424242.",
         ]:
             assert expected in err, err
         assert Assay.objects.get(pk=69).name == "Phthalates"
+
+
+class TestInterruption:
+    COUNT = 1500
+
+    def records(self, company_id):
+        """Orders as an export carries them (their states and times), so that two imports
+        give the same rows: two samples with three tests in all; orderers new to the
+        company, each named on every order; every third order completed."""
+        for i in range(self.COUNT):
+            created = f"2025-10-01T{i // 3600 % 24:02}:{i // 60 % 60:02}:{i % 60:02}Z"
+            done = i % 3 == 0
+            test = {"status": "completed", "updated_at": created} if done else {}
+            yield {
+                "external_id": f"k-{i}", "company_id": company_id,
+                "orderer_email": f"orderer-{i % 7}@lightlabs.com",
+                "orderer_name": f"Orderer {i % 7}",
+                "status": "completed" if done else "created",
+                "payment_status": "paid" if done else "pending",
+                "created_at": created,
+                "samples": [
+                    {"sku_id": 16, "lot": f"L-{i}",
+                     "tests": [{"assay_id": 69, **test}, {"assay_id": 243, **test}]},
+                    {"sku_id": 16, "batch": f"B-{i}", "composite": True,
+                     "number_of_composites": 2, "tests": [{"assay_id": 587, **test}]},
+                ],
+            }
+
+    @staticmethod
+    def imported():
+        return LabOrder.objects.filter(external_id__startswith="k-")
+
+    @staticmethod
+    def events_by_order():
+        keys = {pk: external_id or f"labs-{pk}" for pk, external_id in
+                LabOrder.objects.values_list("pk", "external_id")}
+        events: dict[str, list] = {}
+        for event in OrderEvent.objects.filter(content_type__model="laborder").order_by("id"):
+            events.setdefault(keys.get(event.object_id), []).append(
+                (event.action, event.via, event.from_state, event.to_state, event.note))
+        return events
+
+    @pytest.mark.postgres
+    @pytest.mark.django_db(transaction=True)
+    def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(
+        self, company, tmp_path
+    ):
+        path = write_jsonl(tmp_path / "big.jsonl", self.records(company["company_id"]))
+        orderers = Orderer.objects.count()
+        db = connection.settings_dict
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+        command = [sys.executable, "manage.py", "import_orders", "labs", path,
+                   "--batch-size", "50", "--no-progress"]
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while self.imported().count() < 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+        partial = self.imported().count()
+        assert 0 < partial < self.COUNT, partial
+        # Every order written is whole: its two samples, three tests, one import event;
+        # nothing of an order that is not there.
+        shapes = self.imported().annotate(
+            samples_count=Count("samples", distinct=True),
+            tests_count=Count("samples__tests", distinct=True))
+        assert set(shapes.values_list("samples_count", "tests_count")) == {(2, 3)}
+        events = self.events_by_order()
+        assert None not in events
+        assert all(len(events[external_id]) == 1 for external_id in
+                   self.imported().values_list("external_id", flat=True))
+
+        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(
+            f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")
+        resumed = (snapshot(), self.events_by_order(), counts())
+        assert Orderer.objects.count() == orderers + 7
+
+        # One clean run into tables emptied of these orders gives the same rows.
+        OrderEvent.objects.filter(content_type__model="laborder",
+                                  object_id__in=self.imported().values("pk")).delete()
+        self.imported().delete()
+        Orderer.objects.filter(email__startswith="orderer-").delete()
+        status, out, err = run("import_orders", "labs", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith(f"created {self.COUNT}, updated 0, unchanged 0, rejected 0")
+        assert (snapshot(), self.events_by_order(), counts()) == resumed

@@ -1,11 +1,18 @@
 """import_orders / export_orders / import_catalog for the marketplace."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from marketplace.models import MarketplaceOrder, Record
 from orders.models import OrderEvent
@@ -310,3 +317,82 @@ class TestCatalog:
         assert not Record.objects.filter(public_id="aaaaaaaaaaaaaaaaaaaaaaaa").exists()
         assert Record.objects.get(public_id=RECORD_ID).merchant.public_id == MERCHANT_ID
         assert Record.objects.filter(public_id="cccccccccccccccccccccccc").exists()
+
+
+class TestInterruption:
+    COUNT = 3000
+
+    def records(self, demo):
+        """Orders as another system exports them, so that two imports give the same rows:
+        their own `_id` and times; half keyed by `external_id`, half by `_id` alone."""
+        records = demo["merchant"]["record_ids"]
+        customers = [demo["customer"]["id"], demo["other_customer"]["id"]]
+        for i in range(self.COUNT):
+            yield {
+                **({"external_id": f"k-{i}"} if i % 2 else {}),
+                "_id": f"{0xabc000000000000000000000 + i:024x}",
+                "customer_id": customers[i % 2], "merchant_id": MERCHANT_ID,
+                "record_id": records[i % 3],
+                **VALID, "shipping_city": f"City {i}", "comments": [f"order {i}"],
+                "status": "Completed" if i % 5 == 0 else "In progress",
+                "__v": 1 if i % 5 == 0 else 0,
+                "created_date": f"2019-03-01T10:{i // 60 % 60:02}:{i % 60:02}.{i % 1000:03}Z",
+            }
+
+    @staticmethod
+    def imported():
+        return MarketplaceOrder.objects.filter(public_id__startswith="abc")
+
+    @staticmethod
+    def events_by_order():
+        content_type = ContentType.objects.get_for_model(MarketplaceOrder)
+        public_ids = dict(MarketplaceOrder.objects.values_list("pk", "public_id"))
+        events: dict[str, list] = {}
+        for event in OrderEvent.objects.filter(content_type=content_type).order_by("id"):
+            events.setdefault(public_ids.get(event.object_id), []).append(
+                (event.action, event.via, event.from_state, event.to_state, event.note))
+        return events
+
+    @pytest.mark.postgres
+    @pytest.mark.django_db(transaction=True)
+    def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(
+        self, demo, tmp_path
+    ):
+        path = write_jsonl(tmp_path / "big.jsonl", self.records(demo))
+        db = connection.settings_dict
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+        command = [sys.executable, "manage.py", "import_orders", "marketplace", path,
+                   "--batch-size", "50", "--no-progress"]
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while self.imported().count() < 300 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+        partial = self.imported().count()
+        assert 0 < partial < self.COUNT, partial
+        # Every order written is whole: one import event each, none for an order not there.
+        events = self.events_by_order()
+        assert None not in events
+        assert sorted(len(events[public_id]) for public_id in
+                      self.imported().values_list("public_id", flat=True)) == [1] * partial
+
+        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(
+            f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")
+        resumed = (snapshot(), self.events_by_order())
+
+        # One clean run into tables emptied of these orders gives the same rows.
+        OrderEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(MarketplaceOrder),
+            object_id__in=self.imported().values("pk")).delete()
+        self.imported().delete()
+        status, out, err = run("import_orders", "marketplace", path)
+        assert (status, err) == (0, "")
+        assert out.startswith(f"created {self.COUNT}, updated 0, unchanged 0, rejected 0")
+        assert (snapshot(), self.events_by_order()) == resumed

@@ -1,7 +1,12 @@
 """import_orders / export_orders / import_catalog for the restaurant domain."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from io import StringIO
 
@@ -9,9 +14,11 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
 
 from orders.models import OrderEvent
-from restaurant.models import Menu, Order, OrderMenu, OrderTotal, StatusHistory
+from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
 from tests.commands import run_command as run
 from tests.commands import write_jsonl
 from tests.restaurant.factories import StaffFactory
@@ -336,6 +343,20 @@ class TestCatalog:
         assert response.json()["data"]["attributes"]["order_menus"][0]["price"] == "8.5000"
         assert Menu.objects.create(name="New", price=1).pk == 4
 
+    def test_a_blank_description_or_is_active_keeps_the_menus_value(self, demo, tmp_path):
+        Menu.objects.filter(pk=1).update(description="Deep-fried", is_active=False)
+        csv_path = tmp_path / "menus.csv"
+        csv_path.write_text("id,name,price,description,is_active\n1,Puff-Puff,5.25,,\n")
+        status, out, _ = run("import_catalog", "restaurant", str(csv_path), "--no-progress")
+        assert status == 0 and out.startswith("created 0, updated 1, unchanged 0")
+        assert Menu.objects.filter(pk=1).values_list(
+            "price", "description", "is_active").get() == (Decimal("5.25"), "Deep-fried", False)
+        jsonl_path = write_jsonl(tmp_path / "menus.jsonl", [
+            {"id": 1, "name": "Puff-Puff", "price": "5.25", "description": None,
+             "is_active": None}])
+        status, out, _ = run("import_catalog", "restaurant", jsonl_path, "--no-progress")
+        assert status == 0 and out.startswith("Nothing changed: all 1 menus")
+
     def test_bad_catalog_rows_are_named(self, demo, tmp_path):
         path = tmp_path / "menus.jsonl"
         write_jsonl(path, [{"id": "x", "name": "A", "price": 1},
@@ -348,3 +369,107 @@ class TestCatalog:
         assert "line 2 [id=5] price: Ensure this value is greater than or equal to 0." in err
         assert "line 3 [id=6] name: This field is required." in err
         assert Menu.objects.get(pk=7).price == Decimal("2.5")
+
+
+class TestInterruption:
+    COUNT = 1000
+
+    def records(self):
+        """Orders as an export carries them (their hash and times), so that two imports
+        give the same rows: two menu lines each, every fourth a delivery to a new address,
+        every other one with its status history."""
+        for i in range(self.COUNT):
+            created = f"2021-03-01T{i // 3600 % 24:02}:{i // 60 % 60:02}:{i % 60:02}Z"
+            delivery = i % 4 == 0
+            yield {
+                "external_id": f"k-{i}", "customer_id": 1 if i % 3 else None,
+                "location_id": 1, "first_name": "Ada", "last_name": f"Obi {i}",
+                "email": f"ada.{i}@example.com", "order_type":
+                "delivery" if delivery else "collection",
+                **({"address": {"address_1": f"{i} High Street", "postcode": "E1 6AN"}}
+                   if delivery else {}),
+                "order_date": "2021-03-01", "order_time": "19:30", "payment": "cod",
+                "order_menus": [{"id": 1, "qty": 1 + i % 3, "comment": f"line {i}"},
+                                {"id": 1, "qty": 1, "options": [{"name": "Dip"}]}],
+                "order_totals": [{"code": "total", "title": "Order Total", "value": "9.98",
+                                  "priority": 1}],
+                "order_total": "9.98", "hash": f"{0xabc << 116 | i:032x}",
+                "created_at": created, "status_updated_at": created,
+                **({"status_id": 6, "status_history": [
+                    {"status_id": 1, "created_at": created},
+                    {"status_id": 6, "comment": "called to cancel", "created_at": created}]}
+                   if i % 2 else {"status_id": 1, "status_comment": "Received"}),
+            }
+
+    @staticmethod
+    def imported():
+        return Order.objects.filter(external_id__startswith="k-")
+
+    @staticmethod
+    def events_by_order():
+        content_type = ContentType.objects.get_for_model(Order)
+        keys = {pk: external_id or f"restaurant-{pk}" for pk, external_id in
+                Order.objects.values_list("pk", "external_id")}
+        events: dict[str, list] = {}
+        for event in OrderEvent.objects.filter(content_type=content_type).order_by("id"):
+            events.setdefault(keys.get(event.object_id), []).append(
+                (event.action, event.via, event.from_state, event.to_state, event.note))
+        return events
+
+    @pytest.mark.postgres
+    @pytest.mark.django_db(transaction=True)
+    def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(
+        self, demo, tmp_path
+    ):
+        path = write_jsonl(tmp_path / "big.jsonl", self.records())
+        addresses = Address.objects.count()
+        db = connection.settings_dict
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+        command = [sys.executable, "manage.py", "import_orders", "restaurant", path,
+                   "--batch-size", "50", "--no-progress"]
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while self.imported().count() < 150 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+        partial = self.imported().count()
+        assert 0 < partial < self.COUNT, partial
+        # Every order written is whole: its two lines, its total, its status history, its
+        # address, one import event; nothing of an order that is not there.
+        shapes = self.imported().annotate(
+            lines=Count("order_menus", distinct=True),
+            totals=Count("order_totals", distinct=True),
+            history=Count("status_history", distinct=True),
+        ).values_list("external_id", "lines", "totals", "history")
+        assert sorted(shapes) == sorted(
+            (external_id, 2, 1, 2 if int(external_id[2:]) % 2 else 1)
+            for external_id in self.imported().values_list("external_id", flat=True))
+        events = self.events_by_order()
+        assert None not in events
+        assert all(len(events[external_id]) == 1 for external_id in
+                   self.imported().values_list("external_id", flat=True))
+        deliveries = self.imported().filter(order_type="delivery")
+        assert Address.objects.count() == addresses + deliveries.count()
+        assert not deliveries.filter(address=None).exists()
+
+        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(
+            f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")
+        resumed = (orders_snapshot(), self.events_by_order(), Address.objects.count())
+        assert resumed[2] == addresses + self.COUNT // 4
+
+        # One clean run into tables emptied of these orders gives the same rows.
+        OrderEvent.objects.filter(content_type=ContentType.objects.get_for_model(Order),
+                                  object_id__in=self.imported().values("pk")).delete()
+        Address.objects.filter(orders__in=self.imported()).delete()
+        self.imported().delete()
+        status, out, err = run("import_orders", "restaurant", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith(f"created {self.COUNT}, updated 0, unchanged 0, rejected 0")
+        assert (orders_snapshot(), self.events_by_order(), Address.objects.count()) == resumed
