@@ -270,10 +270,11 @@ def order_matches(order: WholesaleOrder, fields: dict, lines: list, extra: dict)
 def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]:
     """Insert the prepared orders, their lines and one history event each, set-based.
 
-    Returns the items written. On PostgreSQL, when the session may, the COPYs skip the
-    row-by-row foreign key triggers: the references are checked and locked set-based
-    first (`references_locked`), and an order whose account, user or product has been
-    deleted since the batch was prepared is rejected, as the API would.
+    Returns the items written. On PostgreSQL the references are checked and locked
+    set-based first (`references_locked`): an order whose account, user or product has
+    been deleted since the batch was prepared is rejected, as the API would. Then, when
+    the session may, the COPYs skip the foreign key triggers, which would check the same
+    references again, one query per row.
     """
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     content_type_id = ContentType.objects.get_for_model(WholesaleOrder).pk
@@ -281,16 +282,15 @@ def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]
         bulk_create_orders(items, actor_id, content_type_id)
         return items
 
-    skip_triggers = db.foreign_key_triggers_skippable()
-    if skip_triggers:
-        items = references_locked(items)
-        # The history rows' references are no record's doing: without them, no fast path.
-        skip_triggers = (
-            db.key_share_locked(ContentType, [content_type_id]) == {content_type_id}
-            and (actor_id is None
-                 or db.key_share_locked(get_user_model(), [actor_id]) == {actor_id}))
-        if not items:
-            return items
+    items = references_locked(items)
+    if not items:
+        return items
+    # The history rows' references are no record's doing: without them, the triggers.
+    skip_triggers = (
+        db.foreign_key_triggers_skippable()
+        and db.key_share_locked(ContentType, [content_type_id]) == {content_type_id}
+        and (actor_id is None
+             or db.key_share_locked(get_user_model(), [actor_id]) == {actor_id}))
     orders = [item.prepared for item in items]
     order_ids = new_order_ids(len(orders))
     numbers = services.order_numbers_allocate(len(orders))

@@ -89,7 +89,11 @@ class WholesaleOrder(models.Model):
         DELIVER = "DELIVER", "Deliver"
         COLLECT = "COLLECT", "Collect"
 
-    account = models.ForeignKey(TradeAccount, on_delete=models.PROTECT, related_name="orders")
+    # Indexes kept to what reads need, as every one costs each inserted order (bulk
+    # imports): account by the unique (account, customer_order_no); the users, who are
+    # mostly not set, by partial indexes; external_id by its unique constraint alone.
+    account = models.ForeignKey(TradeAccount, on_delete=models.PROTECT, related_name="orders",
+                                db_index=False)
     order_number = models.PositiveBigIntegerField(unique=True, editable=False)
     customer_order_no = models.CharField(max_length=100)
     order_state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
@@ -117,15 +121,15 @@ class WholesaleOrder(models.Model):
                                        editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+", db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     placed_at = models.DateTimeField(null=True, blank=True)
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+                                  on_delete=models.SET_NULL, related_name="+", db_index=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+                                   on_delete=models.SET_NULL, related_name="+", db_index=False)
+    external_id = models.CharField(max_length=100, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -133,6 +137,12 @@ class WholesaleOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "customer_order_no"],
                                     name="wholesale_customer_order_no_per_account"),
+            models.UniqueConstraint(fields=["external_id"], name="wholesale_order_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=[name], condition=models.Q(**{f"{name}__isnull": False}),
+                         name=f"wholesale_order_{name}")
+            for name in ["created_by", "placed_by", "deleted_by"]
         ]
 
     def __str__(self):

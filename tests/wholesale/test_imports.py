@@ -267,3 +267,132 @@ def test_times_without_a_zone_are_utc(demo, tmp_path):
     exported = [json.loads(line)["customer_order_no"]
                 for line in out_path.read_text().splitlines()]
     assert exported == ["MLA-API #12345", "OLD-1"]
+
+
+# --- PostgreSQL: references checked set-based, COPY without the foreign key triggers ------
+
+
+def orphan_lines() -> int:
+    """Lines whose order or product does not exist: what the foreign keys forbid."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM wholesale_wholesaleorderline line
+            LEFT JOIN wholesale_wholesaleorder o ON o.id = line.order_id
+            LEFT JOIN wholesale_product p ON p.id = line.product_id
+            WHERE o.id IS NULL OR p.id IS NULL""")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("triggers_skipped", [True, False])
+def test_a_product_deleted_after_the_batch_was_prepared_rejects_its_orders_only(
+        demo, monkeypatch, triggers_skipped):
+    """Between validation (prepare_batch) and the write, another session deletes a
+    product: the orders naming it are rejected as the API would reject them, the others
+    are written, and no line refers to a missing product, with or without the session's
+    privilege to skip the foreign key triggers."""
+    from orders import db
+    from orders.imports import SourceItem, run_import
+    from tests.conftest import run_concurrently
+    from wholesale.importers import WholesaleOrderImporter
+
+    if not triggers_skipped:
+        monkeypatch.setattr(db, "foreign_key_triggers_skippable", lambda: False)
+    Product.objects.create(product_code="SHORT-LIVED", description="Gone soon",
+                           unit_price=Decimal("1.00"))
+
+    class DeletingImporter(WholesaleOrderImporter):
+        def import_batch(self, items, *, actor=None):
+            run_concurrently(1, lambda _: Product.objects.filter(
+                product_code="SHORT-LIVED").delete())
+            super().import_batch(items, actor=actor)
+
+    gone = [{"product_code": "CA", "quantity": 1},
+            {"product_code": "SHORT-LIVED", "quantity": 2}]
+    items = [SourceItem(1, record(demo, customer_order_no="KEEP-1")),
+             SourceItem(2, record(demo, customer_order_no="GONE-1", products=gone)),
+             SourceItem(3, record(demo, customer_order_no="KEEP-2"))]
+    stats, _ = run_import(DeletingImporter(), items, batch_size=10, atomic=False,
+                          dry_run=False)
+    assert (stats.created, stats.rejected) == (2, 1)
+    assert [(e.line, e.field, e.message) for e in items[1].errors] == [
+        (2, "products[1].product_code", "Unknown or inactive product_code 'SHORT-LIVED'.")]
+    assert set(WholesaleOrder.objects.filter(customer_order_no__in=["KEEP-1", "KEEP-2", "GONE-1"])
+               .values_list("customer_order_no", flat=True)) == {"KEEP-1", "KEEP-2"}
+    assert orphan_lines() == 0
+
+
+@pytest.mark.postgres
+def test_only_a_privileged_session_skips_the_foreign_key_triggers():
+    """A superuser (or, on PostgreSQL 15+, a role granted SET on
+    session_replication_role) may; an ordinary application role may not, and its imports
+    are checked by the triggers."""
+    from django.db import connection
+
+    from orders import db
+
+    assert db.foreign_key_triggers_skippable()
+    with connection.cursor() as cursor:
+        cursor.execute("""DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'backoffice_plain_role')
+            THEN CREATE ROLE backoffice_plain_role NOLOGIN; END IF;
+            EXCEPTION WHEN duplicate_object THEN NULL; END $$""")
+        cursor.execute("SET LOCAL ROLE backoffice_plain_role")
+        assert not db.foreign_key_triggers_skippable()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo, tmp_path):
+    """The set-based path (COPY, pipelined writer) killed midway: only whole orders, each
+    with its five lines and one event; a re-run finishes the job without duplicates."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    codes = ["VFR8CW", "VFR8BEZMW", "VFR8BEZCBR", "CA"]
+    records = [record(demo, customer_order_no=f"K-{i}", external_id=f"k-{i}",
+                      products=[{"product_code": codes[(i + n) % 4], "quantity": n + 1}
+                                for n in range(5)])
+               for i in range(6000)]
+    path = write_jsonl(tmp_path / "big.jsonl", records)
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    command = [sys.executable, "manage.py", "import_orders", "wholesale", path,
+               "--batch-size", "100", "--no-progress"]
+    imported = WholesaleOrder.objects.filter(external_id__startswith="k-")
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while imported.count() < 300 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = imported.count()
+    assert 0 < partial < 6000, partial
+    lines = WholesaleOrderLine.objects.filter(order__in=imported)
+    assert lines.count() == 5 * partial  # only whole orders
+    events = OrderEvent.objects.filter(object_id__in=imported.values("pk"), action="create",
+                                       via="import")
+    assert events.count() == partial
+
+    result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"created {6000 - partial}, updated 0, unchanged {partial}" in result.stdout
+    assert (imported.count(), lines.count(), events.count()) == (6000, 30000, 6000)
+    assert orphan_lines() == 0
+    # the same orders a clean run makes: numbers unique, totals from the lines
+    assert len(set(imported.values_list("order_number", flat=True))) == 6000
+    order = imported.get(external_id="k-4321")
+    assert [(line.product_code, line.quantity) for line in order.lines.order_by("position")] == [
+        (codes[(4321 + n) % 4], n + 1) for n in range(5)]
+    assert order.total_price == sum(line.line_price for line in order.lines.all())
