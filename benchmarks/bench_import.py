@@ -9,10 +9,13 @@ are a million order lines), then in one run, each into emptied tables of a Postg
 database it (re)creates:
 
 1. the importer, as an operator runs it (`manage.py import_orders wholesale FILE`) in a
-   child process: end to end rate and that process's peak memory;
+   child process: end to end rate and that process's peak memory; once as the
+   superuser (which may skip the row-by-row foreign key triggers after checking the
+   references set-based), once as an ordinary application role (which may not);
 2. plain Django: parse the same file, price the lines with the same functions, and
    `bulk_create` orders, lines and history events (no validation);
-3. a raw COPY of the same rows, formatted beforehand (the database's floor).
+3. a raw COPY of the same rows, formatted beforehand (the database's floor), with the
+   foreign key triggers and without them.
 
 It prints order lines per second for each and the ratios between them, then the
 importer's rate on SQLite for a smaller file. Never part of the test suite.
@@ -70,6 +73,14 @@ def main():
         print(f"  its summary: {output.strip().splitlines()[-1]}")
 
         empty_order_tables()
+        role_url = ordinary_role_url(args.database_url)
+        seconds, _, _ = run_importer(path, args.batch_size, {**os.environ,
+                                                             "DATABASE_URL": role_url})
+        check_imported(args.orders, lines)
+        print(f"  as an ordinary role (FK triggers):  {seconds:6.2f} s "
+              f"{lines / seconds:10,.0f} lines/s")
+
+        empty_order_tables()
         seconds = run_bulk_create(path, args.batch_size)
         check_imported(args.orders, lines)
         bulk_rate = lines / seconds
@@ -80,6 +91,12 @@ def main():
         check_imported(args.orders, lines)
         copy_rate = lines / seconds
         print(f"raw COPY of the same rows:            {seconds:6.2f} s {copy_rate:10,.0f} lines/s")
+
+        empty_order_tables()
+        seconds = run_raw_copy(path, skip_triggers=True)
+        check_imported(args.orders, lines)
+        print(f"  without the FK triggers:            {seconds:6.2f} s "
+              f"{lines / seconds:10,.0f} lines/s")
 
         print(f"importer / bulk_create: {importer_rate / bulk_rate:.2f}x   "
               f"importer / raw COPY: {importer_rate / copy_rate:.2f}x   "
@@ -102,6 +119,23 @@ def recreate_postgres_database(url: str) -> None:
     with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def ordinary_role_url(url: str) -> str:
+    """The database URL for a login role that owns nothing and is no superuser: what an
+    application usually runs as. It may read and write the tables, nothing more."""
+    from django.db import connection
+
+    role = "backoffice_bench_app"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if not cursor.fetchone():
+            cursor.execute(f"CREATE ROLE {role} LOGIN")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                       f"TO {role}")
+        cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    parsed = urlparse(url)
+    return parsed._replace(netloc=f"{role}@{parsed.hostname}:{parsed.port or 5432}").geturl()
 
 
 def load_catalog_and_account() -> int:
@@ -251,7 +285,7 @@ def run_bulk_create(path: Path, batch_size: int) -> float:
     return time.perf_counter() - started
 
 
-def run_raw_copy(path: Path) -> float:
+def run_raw_copy(path: Path, *, skip_triggers: bool = False) -> float:
     """COPY pre-formatted rows (parsing and pricing done before the clock starts)."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
@@ -290,6 +324,8 @@ def run_raw_copy(path: Path) -> float:
     ]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        if skip_triggers:
+            cursor.execute("SET LOCAL session_replication_role = replica")
         for table, columns, rows in tables:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for start in range(0, len(rows), 10_000):

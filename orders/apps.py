@@ -6,4 +6,4 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders core (tokens, history)"
 
     def ready(self):
-        from orders import schema  # noqa: F401  registers the OpenAPI auth extension
+        from orders import db, schema  # noqa: F401  register the any_of lookup, OpenAPI auth

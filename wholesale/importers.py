@@ -27,7 +27,6 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from orders import db
-from orders.db import in_values
 from orders.imports import (
     CatalogImporter,
     OrderImporter,
@@ -136,13 +135,13 @@ class WholesaleOrderImporter(OrderImporter):
         existing = set(
             WholesaleOrder.objects.filter(
                 account_id__in={account_id for account_id, _ in keys},
-                customer_order_no__in=in_values({number for _, number in keys}),
+                customer_order_no__any_of={number for _, number in keys},
             ).values_list("account_id", "customer_order_no")
         )
         taken_external_ids = dict(
-            WholesaleOrder.objects.filter(external_id__in=in_values(
-                {order.extra["external_id"] for order in orders if order.extra["external_id"]}
-            )).values_list("external_id", "customer_order_no")
+            WholesaleOrder.objects.filter(external_id__any_of={
+                order.extra["external_id"] for order in orders if order.extra["external_id"]
+            }).values_list("external_id", "customer_order_no")
         )
 
         new_items: list[SourceItem] = []

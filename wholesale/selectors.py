@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from orders.db import in_values
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
 
 
@@ -28,7 +27,7 @@ def orders_for_account(account: TradeAccount) -> QuerySet[WholesaleOrder]:
 
 def active_products(codes: Iterable[str]) -> QuerySet[Product]:
     """The products that may be ordered among `codes`."""
-    return Product.objects.filter(product_code__in=in_values(set(codes)), is_active=True)
+    return Product.objects.filter(product_code__any_of=set(codes), is_active=True)
 
 
 def products_by_code(codes: Iterable[str]) -> dict[str, Product]:
