@@ -91,7 +91,9 @@ def copy_texts(*values: str) -> str:
 
 def copy_value(value) -> str:
     """One field of a COPY row (see copy_row)."""
-    return copy_row((value,), end="")
+    if value is None:
+        return COPY_NULL
+    return value.translate(COPY_ESCAPES) if type(value) is str else copy_row((value,), end="")
 
 
 def copy_into(model, columns: list[str], text: str) -> None:

@@ -65,7 +65,7 @@ class PreparedOrder:
         self.fields = fields
         self.lines = lines
         self.extra = extra
-        self.totals = order_totals(figures for figures, _ in priced)
+        self.totals = order_totals([figures for figures, _ in priced])
         self.order_text = order_copy_text(self, now)
         # each line's row after its order_id: position, quantity, product snapshot, figures
         self.line_texts = [

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0")
 
 
 def money(amount: Decimal) -> Decimal:
@@ -39,9 +40,9 @@ def line_figures(*, unit_price: Decimal, vat_rate: Decimal, unit_weight: Decimal
 
 
 def order_totals(lines: Iterable[LineFigures]) -> OrderTotals:
-    total_price = total_vat = total_weight = Decimal("0")
-    for line in lines:
-        total_price += line.line_price
-        total_vat += line.vat
-        total_weight += line.line_weight
-    return OrderTotals(money(total_price), money(total_vat), total_weight)
+    lines = list(lines)
+    return OrderTotals(  # (sum: exact on Decimal, and quicker than a loop in bulk imports)
+        money(sum([line.line_price for line in lines], ZERO)),
+        money(sum([line.vat for line in lines], ZERO)),
+        sum([line.line_weight for line in lines], ZERO),
+    )
