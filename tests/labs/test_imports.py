@@ -300,6 +300,44 @@ class TestExportRoundTrip:
         status, out, _ = run("import_orders", "labs", path, "--no-progress")
         assert out.startswith("Nothing changed: all 5 orders were imported before.")
 
+    def test_reimporting_an_export_into_the_same_database_changes_nothing(
+        self, company, tmp_path
+    ):
+        """Orders without an external id are exported as `labs-<id>`; fed back in, they are
+        recognised as themselves (the seed's orders without samples too), not created
+        again or refused."""
+        import_example(company, tmp_path)
+        path = str(tmp_path / "export.jsonl")
+        run("export_orders", "labs", path)
+        keys = [json.loads(line)["external_id"] for line in open(path)]
+        assert {"labs-15", "labs-901", "lims-2025-0002"} <= set(keys)
+        assert len(keys) == LabOrder.objects.count()
+        before = (snapshot(), counts())
+
+        status, out, err = run("import_orders", "labs", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith(f"Nothing changed: all {len(keys)} orders were imported before.")
+        assert (snapshot(), counts()) == before
+
+    @pytest.mark.parametrize("key", ["labs-015", "labs-{imported}", "labs-{missing}",
+                                     "labs-99999999999999999999", "labs-1.5", "labs-"])
+    def test_a_labs_key_that_names_no_order_of_ours_makes_a_new_order(
+        self, company, tmp_path, key
+    ):
+        """Only `labs-<id>` as export writes it, of an order that has no external id of its
+        own, is that order; any other such key is an external id like any other."""
+        import_example(company, tmp_path)
+        key = key.format(
+            imported=LabOrder.objects.get(external_id="lims-2025-0002").pk,
+            missing=LabOrder.objects.order_by("-pk").first().pk + 1000)
+        before = snapshot()
+        status, out, err = run("import_orders", "labs", write_jsonl(
+            tmp_path / "one.jsonl", [valid_record(company["company_id"], key)]), "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith("created 1, updated 0, unchanged 0, rejected 0")
+        assert LabOrder.objects.filter(external_id=key).count() == 1
+        assert [row for row in snapshot() if row[0] != key] == before
+
     def test_export_filters_by_status_and_time(self, company, tmp_path):
         import_example(company, tmp_path)
         path = tmp_path / "canceled.jsonl"
