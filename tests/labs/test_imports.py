@@ -2,23 +2,17 @@
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count
 
 from labs import services
 from labs.models import Assay, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.models import OrderEvent
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.labs.test_lifecycle import BAD_DATA
 
 pytestmark = pytest.mark.django_db
@@ -466,18 +460,8 @@ class TestInterruption:
     ):
         path = write_jsonl(tmp_path / "big.jsonl", self.records(company["company_id"]))
         orderers = Orderer.objects.count()
-        db = connection.settings_dict
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-        command = [sys.executable, "manage.py", "import_orders", "labs", path,
-                   "--batch-size", "50", "--no-progress"]
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while self.imported().count() < 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        command = ["import_orders", "labs", path, "--batch-size", "50", "--no-progress"]
+        kill_9_when(self.imported(), 200, *command)
 
         partial = self.imported().count()
         assert 0 < partial < self.COUNT, partial
@@ -492,8 +476,7 @@ class TestInterruption:
         assert all(len(events[external_id]) == 1 for external_id in
                    self.imported().values_list("external_id", flat=True))
 
-        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                                text=True)
+        result = run_subprocess(*command)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
             f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")

@@ -2,12 +2,7 @@
 
 import csv
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from io import StringIO
 
@@ -15,13 +10,12 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Count
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
 
@@ -471,18 +465,8 @@ class TestInterruption:
     ):
         path = write_jsonl(tmp_path / "big.jsonl", self.records())
         addresses = Address.objects.count()
-        db = connection.settings_dict
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-        command = [sys.executable, "manage.py", "import_orders", "restaurant", path,
-                   "--batch-size", "50", "--no-progress"]
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while self.imported().count() < 150 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        command = ["import_orders", "restaurant", path, "--batch-size", "50", "--no-progress"]
+        kill_9_when(self.imported(), 150, *command)
 
         partial = self.imported().count()
         assert 0 < partial < self.COUNT, partial
@@ -504,8 +488,7 @@ class TestInterruption:
         assert Address.objects.count() == addresses + deliveries.count()
         assert not deliveries.filter(address=None).exists()
 
-        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                                text=True)
+        result = run_subprocess(*command)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
             f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")
