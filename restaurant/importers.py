@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from rest_framework import serializers
 
 from orders.imports import (
@@ -78,10 +79,13 @@ class RestaurantOrderImporter(OrderImporter):
                   if isinstance(item.record.get("external_id"), str)}
         imported = set(Order.objects.filter(external_id__in=wanted)
                        .values_list("external_id", flat=True))
+        imported |= own_orders_named(wanted - imported)
         for item in items:
             external_id = item.record.get("external_id")
             if isinstance(external_id, str) and external_id in imported:
-                item.outcome = Outcome.UNCHANGED  # imported before (or earlier in this file)
+                # Imported before (or earlier in this file), or our own order as export
+                # wrote it: nothing to write, nothing to validate (its hash is its own).
+                item.outcome = Outcome.UNCHANGED
                 continue
             try:
                 cleaned, extra = services.order_import_validate(item.record)
@@ -174,7 +178,7 @@ def order_record(order: Order) -> dict:
     """An order as the record `import_orders` reads back into the same order."""
     address = order.address
     record = {
-        "external_id": order.external_id or f"restaurant-{order.pk}",
+        "external_id": order.external_id or f"{EXPORT_PREFIX}{order.pk}",
         "customer_id": order.customer_id,
         "location_id": order.location_id,
         "first_name": order.first_name,
@@ -248,6 +252,25 @@ def csv_json(value: str, name: str, errors) -> Any:
         return None
 
 
+def own_orders_named(external_ids: set[str]) -> set[str]:
+    """Of these external ids, those naming one of our own orders: `restaurant-<id>`, which
+    export_orders writes for an order that has no external id, is order <id> itself when
+    that order still has none. Only the exact form export writes counts (no leading zeros,
+    an id a primary key can hold)."""
+    ids = {}
+    for external_id in external_ids:
+        number = external_id.removeprefix(EXPORT_PREFIX)
+        if (external_id.startswith(EXPORT_PREFIX) and number.isascii() and number.isdigit()
+                and str(int(number)) == number and int(number) <= MAX_ID):
+            ids[int(number)] = external_id
+    if not ids:
+        return set()
+    own = Order.objects.filter(Q(external_id__isnull=True) | Q(external_id=""), pk__in=ids)
+    return {ids[pk] for pk in own.values_list("pk", flat=True)}
+
+
+EXPORT_PREFIX = "restaurant-"
+MAX_ID = 2**63 - 1  # the largest primary key (a bigint)
 order_importer = RestaurantOrderImporter()
 
 

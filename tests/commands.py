@@ -1,9 +1,16 @@
 """Running management commands in tests as an operator would see them."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from io import StringIO
 
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 
 def run_command(*args):
@@ -24,3 +31,39 @@ def run_command(*args):
 def write_jsonl(path, records) -> str:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return str(path)
+
+
+def subprocess_command(*args) -> tuple[list[str], dict]:
+    """`manage.py *args` as its own process against this test's PostgreSQL database (the
+    command line and its environment)."""
+    db = connection.settings_dict
+    assert connection.vendor == "postgresql", "a second process needs a database server"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+    return [sys.executable, "manage.py", *args], env
+
+
+def kill_9_when(rows, count: int, *args, timeout: float = 60) -> None:
+    """Start `manage.py *args` in its own process, wait until the queryset `rows` counts
+    `count` rows (at most `timeout` seconds, or until the process ends by itself), then
+    kill -9 it and wait for it to be gone: an interruption midway, as an operator's
+    machine crashing would leave it. Needs a transactional test (rows the process
+    commits must be visible here)."""
+    command, env = subprocess_command(*args)
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while (rows.count() < count and process.poll() is None
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+
+def run_subprocess(*args) -> subprocess.CompletedProcess:
+    """`manage.py *args` in its own process, run to its end; its output as text."""
+    command, env = subprocess_command(*args)
+    return subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
+                          text=True)

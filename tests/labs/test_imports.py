@@ -2,23 +2,17 @@
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count
 
 from labs import services
 from labs.models import Assay, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.models import OrderEvent
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.labs.test_lifecycle import BAD_DATA
 
 pytestmark = pytest.mark.django_db
@@ -300,6 +294,44 @@ class TestExportRoundTrip:
         status, out, _ = run("import_orders", "labs", path, "--no-progress")
         assert out.startswith("Nothing changed: all 5 orders were imported before.")
 
+    def test_reimporting_an_export_into_the_same_database_changes_nothing(
+        self, company, tmp_path
+    ):
+        """Orders without an external id are exported as `labs-<id>`; fed back in, they are
+        recognised as themselves (the seed's orders without samples too), not created
+        again or refused."""
+        import_example(company, tmp_path)
+        path = str(tmp_path / "export.jsonl")
+        run("export_orders", "labs", path)
+        keys = [json.loads(line)["external_id"] for line in open(path)]
+        assert {"labs-15", "labs-901", "lims-2025-0002"} <= set(keys)
+        assert len(keys) == LabOrder.objects.count()
+        before = (snapshot(), counts())
+
+        status, out, err = run("import_orders", "labs", path, "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith(f"Nothing changed: all {len(keys)} orders were imported before.")
+        assert (snapshot(), counts()) == before
+
+    @pytest.mark.parametrize("key", ["labs-015", "labs-{imported}", "labs-{missing}",
+                                     "labs-99999999999999999999", "labs-1.5", "labs-"])
+    def test_a_labs_key_that_names_no_order_of_ours_makes_a_new_order(
+        self, company, tmp_path, key
+    ):
+        """Only `labs-<id>` as export writes it, of an order that has no external id of its
+        own, is that order; any other such key is an external id like any other."""
+        import_example(company, tmp_path)
+        key = key.format(
+            imported=LabOrder.objects.get(external_id="lims-2025-0002").pk,
+            missing=LabOrder.objects.order_by("-pk").first().pk + 1000)
+        before = snapshot()
+        status, out, err = run("import_orders", "labs", write_jsonl(
+            tmp_path / "one.jsonl", [valid_record(company["company_id"], key)]), "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith("created 1, updated 0, unchanged 0, rejected 0")
+        assert LabOrder.objects.filter(external_id=key).count() == 1
+        assert [row for row in snapshot() if row[0] != key] == before
+
     def test_export_filters_by_status_and_time(self, company, tmp_path):
         import_example(company, tmp_path)
         path = tmp_path / "canceled.jsonl"
@@ -428,18 +460,8 @@ class TestInterruption:
     ):
         path = write_jsonl(tmp_path / "big.jsonl", self.records(company["company_id"]))
         orderers = Orderer.objects.count()
-        db = connection.settings_dict
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-        command = [sys.executable, "manage.py", "import_orders", "labs", path,
-                   "--batch-size", "50", "--no-progress"]
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while self.imported().count() < 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        command = ["import_orders", "labs", path, "--batch-size", "50", "--no-progress"]
+        kill_9_when(self.imported(), 200, *command)
 
         partial = self.imported().count()
         assert 0 < partial < self.COUNT, partial
@@ -454,8 +476,7 @@ class TestInterruption:
         assert all(len(events[external_id]) == 1 for external_id in
                    self.imported().values_list("external_id", flat=True))
 
-        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                                text=True)
+        result = run_subprocess(*command)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
             f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")

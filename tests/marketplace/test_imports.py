@@ -1,23 +1,17 @@
 """import_orders / export_orders / import_catalog for the marketplace."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 
 from marketplace.models import MarketplaceOrder, Record
 from orders.models import OrderEvent
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.conftest import bearer
 from tests.marketplace.conftest import write_counts
 from tests.marketplace.test_bad_input import BAD_CREATE_BODIES, VALID
@@ -359,18 +353,8 @@ class TestInterruption:
         self, demo, tmp_path
     ):
         path = write_jsonl(tmp_path / "big.jsonl", self.records(demo))
-        db = connection.settings_dict
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-        command = [sys.executable, "manage.py", "import_orders", "marketplace", path,
-                   "--batch-size", "50", "--no-progress"]
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while self.imported().count() < 300 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        command = ["import_orders", "marketplace", path, "--batch-size", "50", "--no-progress"]
+        kill_9_when(self.imported(), 300, *command)
 
         partial = self.imported().count()
         assert 0 < partial < self.COUNT, partial
@@ -380,8 +364,7 @@ class TestInterruption:
         assert sorted(len(events[public_id]) for public_id in
                       self.imported().values_list("public_id", flat=True)) == [1] * partial
 
-        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                                text=True)
+        result = run_subprocess(*command)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
             f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")

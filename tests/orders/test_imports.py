@@ -5,24 +5,18 @@ reading, batching, reporting, --atomic, --dry-run, --errors, re-runs and interru
 """
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from orders.imports import ImportStats, Progress, SourceItem, run_import
 from orders.models import OrderEvent
 from panels.importers import order_importer
 from panels.models import CustomerPanelOrder, CustomerPanelOrderItem, Panel
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.panels.test_api import BAD_ORDER_BODIES, post_json
 
 pytestmark = pytest.mark.django_db
@@ -260,26 +254,15 @@ def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo,
                 "order_items": [{"panel_sku": "hormone-1"}, {"panel_sku": "nutri-opt-1"}]}
                for i in range(3000)]
     path = write_jsonl(tmp_path / "big.jsonl", records)
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-    command = [sys.executable, "manage.py", "import_orders", "panels", path,
-               "--batch-size", "50", "--no-progress"]
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = ["import_orders", "panels", path, "--batch-size", "50", "--no-progress"]
     imported = CustomerPanelOrder.objects.filter(external_id__startswith="k-")
-    deadline = time.monotonic() + 60
-    while imported.count() < 200 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_9_when(imported, 200, *command)
     partial = imported.count()
     assert 0 < partial < 3000, partial
     assert not CustomerPanelOrder.objects.filter(external_id__startswith="k-").exclude(
         items__panel__sku="nutri-opt-1").exists()  # every order written is whole
 
-    result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                            text=True)
+    result = run_subprocess(*command)
     assert result.returncode == 0, result.stderr
     assert f"created {3000 - partial}, updated 0, unchanged {partial}" in result.stdout
     assert imported.count() == 3000

@@ -1,12 +1,8 @@
 """import_orders / export_orders / import_catalog for the restaurant domain."""
 
+import csv
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from io import StringIO
 
@@ -14,13 +10,12 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import Count
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
+from tests.commands import kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.commands import write_jsonl
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
 
@@ -288,6 +283,53 @@ class TestExportRoundTrip:
         status, out, _ = run("import_orders", "restaurant", path, "--no-progress")
         assert out.startswith("Nothing changed: all 3 orders were imported before.")
 
+    @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+    def test_reimporting_an_export_into_the_same_database_changes_nothing(
+        self, client, demo, tmp_path, fmt
+    ):
+        """Orders without an external id are exported as `restaurant-<id>`; fed back in,
+        they are recognised as themselves (not refused for their own hash; the seed's order
+        the API could not have made too), not created again."""
+        call_command("import_orders", "restaurant", str(EXAMPLES / "restaurant-orders.jsonl"),
+                     "--no-progress", stdout=StringIO())
+        response = send(client, "post", ORDERS_URL, {**SEED_PAYLOAD, "customer_id": 1},
+                        demo["writer"]["token"])
+        assert response.status_code == 201
+        path = tmp_path / f"export.{fmt}"
+        run("export_orders", "restaurant", str(path))
+        with open(path, newline="") as file:
+            rows = csv.DictReader(file) if fmt == "csv" else map(json.loads, file)
+            keys = {row["external_id"] for row in rows}
+        assert keys == {"restaurant-1", f"restaurant-{response.json()['data']['id']}",
+                        "till-7-0001", "till-7-0002"}
+        before = (orders_snapshot(), counts())
+
+        status, out, err = run("import_orders", "restaurant", str(path), "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith("Nothing changed: all 4 orders were imported before.")
+        assert (orders_snapshot(), counts()) == before
+
+    @pytest.mark.parametrize("key", ["restaurant-01", "restaurant-{imported}",
+                                     "restaurant-{missing}", "restaurant-99999999999999999999",
+                                     "restaurant-1.5", "restaurant-"])
+    def test_a_restaurant_key_that_names_no_order_of_ours_makes_a_new_order(
+        self, demo, tmp_path, key
+    ):
+        """Only `restaurant-<id>` as export writes it, of an order that has no external id
+        of its own, is that order; any other such key is an external id like any other."""
+        call_command("import_orders", "restaurant", str(EXAMPLES / "restaurant-orders.jsonl"),
+                     "--no-progress", stdout=StringIO())
+        key = key.format(imported=Order.objects.get(external_id="till-7-0001").pk,
+                         missing=Order.objects.order_by("-pk").first().pk + 1000)
+        before = orders_snapshot()
+        status, out, err = run("import_orders", "restaurant",
+                               write_jsonl(tmp_path / "one.jsonl", [record(key)]),
+                               "--no-progress")
+        assert (status, err) == (0, "")
+        assert out.startswith("created 1, updated 0, unchanged 0, rejected 0")
+        assert Order.objects.filter(external_id=key).count() == 1
+        assert [row for row in orders_snapshot() if row[0] != key] == before
+
     def test_an_order_the_api_could_not_make_is_exported_and_refused_by_name(
         self, demo, tmp_path
     ):
@@ -423,18 +465,8 @@ class TestInterruption:
     ):
         path = write_jsonl(tmp_path / "big.jsonl", self.records())
         addresses = Address.objects.count()
-        db = connection.settings_dict
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
-        command = [sys.executable, "manage.py", "import_orders", "restaurant", path,
-                   "--batch-size", "50", "--no-progress"]
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while self.imported().count() < 150 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        command = ["import_orders", "restaurant", path, "--batch-size", "50", "--no-progress"]
+        kill_9_when(self.imported(), 150, *command)
 
         partial = self.imported().count()
         assert 0 < partial < self.COUNT, partial
@@ -456,8 +488,7 @@ class TestInterruption:
         assert Address.objects.count() == addresses + deliveries.count()
         assert not deliveries.filter(address=None).exists()
 
-        result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
-                                text=True)
+        result = run_subprocess(*command)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(
             f"created {self.COUNT - partial}, updated 0, unchanged {partial}, rejected 0")
