@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
@@ -37,6 +37,7 @@ from orders.imports import (
     Outcome,
     SourceItem,
     errors_from_validation,
+    own_orders_named,
 )
 
 ORDER_STATES = {"status": LabOrder.Status, "payment_status": LabOrder.PaymentStatus}
@@ -102,7 +103,7 @@ class LabsOrderImporter(OrderImporter):
                         if isinstance(r.get("external_id"), str) and r["external_id"]}
         taken = set(LabOrder.objects.filter(external_id__in=external_ids)
                     .values_list("external_id", flat=True)) if external_ids else set()
-        own = own_orders_named(external_ids - taken)
+        own = own_orders_named(LabOrder, external_ids - taken, EXPORT_PREFIX)
 
         for item in items:
             external_id = item.record.get("external_id")
@@ -290,23 +291,6 @@ class LabsOrderImporter(OrderImporter):
                     for sample in order.samples.all()
                 ],
             }
-
-
-def own_orders_named(external_ids: set[str]) -> set[str]:
-    """Of these external ids, those naming one of our own orders: `labs-<id>`, which
-    export_orders writes for an order that has no external id, is order <id> itself when
-    that order still has none. Only the exact form export writes counts (no leading zeros,
-    an id a primary key can hold)."""
-    ids = {}
-    for external_id in external_ids:
-        number = external_id.removeprefix(EXPORT_PREFIX)
-        if (external_id.startswith(EXPORT_PREFIX) and number.isascii() and number.isdigit()
-                and str(int(number)) == number and int(number) <= services.MAX_ID):
-            ids[int(number)] = external_id
-    if not ids:
-        return set()
-    own = LabOrder.objects.filter(Q(external_id__isnull=True) | Q(external_id=""), pk__in=ids)
-    return {ids[pk] for pk in own.values_list("pk", flat=True)}
 
 
 EXPORT_PREFIX = "labs-"

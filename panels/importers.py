@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from rest_framework import serializers
 
 from orders.imports import (
@@ -13,6 +12,7 @@ from orders.imports import (
     Outcome,
     SourceItem,
     errors_from_validation,
+    own_orders_named,
 )
 from panels import services
 from panels.api.serializers import CREATED_AT_FORMAT, OrderCreateSerializer
@@ -107,13 +107,10 @@ class PanelsOrderImporter(OrderImporter):
 
 
 def already_imported(external_id: str) -> bool:
-    """An order with this external id exists; `panels-<id>`, which export_orders writes
-    for an order that has none, names our own order <id>."""
-    own_id = external_id.removeprefix(EXPORT_PREFIX)
-    return CustomerPanelOrder.objects.filter(
-        Q(external_id=external_id)
-        | (Q(pk=int(own_id), external_id__isnull=True) if own_id.isdigit() else Q(pk__in=[]))
-    ).exists()
+    """An order with this external id exists, or it is the key export_orders writes for
+    one of our own orders (`panels-<id>`)."""
+    return (CustomerPanelOrder.objects.filter(external_id=external_id).exists()
+            or bool(own_orders_named(CustomerPanelOrder, {external_id}, EXPORT_PREFIX)))
 
 
 EXPORT_PREFIX = "panels-"

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from rest_framework import serializers
 
 from orders.imports import (
@@ -23,6 +22,7 @@ from orders.imports import (
     Outcome,
     SourceItem,
     errors_from_validation,
+    own_orders_named,
 )
 from restaurant import services
 from restaurant.models import Order
@@ -79,7 +79,7 @@ class RestaurantOrderImporter(OrderImporter):
                   if isinstance(item.record.get("external_id"), str)}
         imported = set(Order.objects.filter(external_id__in=wanted)
                        .values_list("external_id", flat=True))
-        imported |= own_orders_named(wanted - imported)
+        imported |= own_orders_named(Order, wanted - imported, EXPORT_PREFIX)
         for item in items:
             external_id = item.record.get("external_id")
             if isinstance(external_id, str) and external_id in imported:
@@ -252,25 +252,7 @@ def csv_json(value: str, name: str, errors) -> Any:
         return None
 
 
-def own_orders_named(external_ids: set[str]) -> set[str]:
-    """Of these external ids, those naming one of our own orders: `restaurant-<id>`, which
-    export_orders writes for an order that has no external id, is order <id> itself when
-    that order still has none. Only the exact form export writes counts (no leading zeros,
-    an id a primary key can hold)."""
-    ids = {}
-    for external_id in external_ids:
-        number = external_id.removeprefix(EXPORT_PREFIX)
-        if (external_id.startswith(EXPORT_PREFIX) and number.isascii() and number.isdigit()
-                and str(int(number)) == number and int(number) <= MAX_ID):
-            ids[int(number)] = external_id
-    if not ids:
-        return set()
-    own = Order.objects.filter(Q(external_id__isnull=True) | Q(external_id=""), pk__in=ids)
-    return {ids[pk] for pk in own.values_list("pk", flat=True)}
-
-
 EXPORT_PREFIX = "restaurant-"
-MAX_ID = 2**63 - 1  # the largest primary key (a bigint)
 order_importer = RestaurantOrderImporter()
 
 

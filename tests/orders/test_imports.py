@@ -281,3 +281,17 @@ def test_reimporting_an_export_into_the_same_database_changes_nothing(demo, tmp_
     assert status == 0
     assert out.startswith(f"Nothing changed: all {before} orders were imported before.")
     assert CustomerPanelOrder.objects.count() == before
+
+
+def test_only_the_exact_exported_key_names_our_own_order(demo, tmp_path):
+    """`panels-<id>` is our order <id>; a bare number or another form is an ordinary
+    external id from another system, and makes an order of its own."""
+    own = CustomerPanelOrder.objects.filter(external_id__isnull=True).first()
+    keys = [str(own.pk), f"panels-0{own.pk}", f"panels-{own.pk}", f"panels-{10**30}"]
+    path = write_jsonl(tmp_path / "keys.jsonl", [
+        {"external_id": key, "customer_id": own.customer_id,
+         "order_items": [{"panel_sku": "hormone-1"}]} for key in keys])
+    status, out, _ = run("import_orders", "panels", path)
+    assert status == 0 and out.startswith("created 3, updated 0, unchanged 1")
+    assert set(CustomerPanelOrder.objects.filter(external_id__in=keys).values_list(
+        "external_id", flat=True)) == {keys[0], keys[1], keys[3]}
