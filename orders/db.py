@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
 
-import orjson
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import CharField
@@ -14,22 +13,30 @@ from django.db.models.lookups import In
 
 @CharField.register_lookup
 class AnyOf(In):
-    """`field__any_of=values`: on PostgreSQL `field = ANY(<one JSON array parameter>)`.
+    """`field__any_of=values`: on PostgreSQL `field = ANY('{...}'::text[])`.
 
-    For a batch's thousands of keys: one parameter instead of a placeholder per value
-    (quoting thousands costs the client more than the query), and an index scan whatever
-    the planner's statistics say (an `IN (subquery)` may become a scan of the whole
-    table while a bulk import outruns them). Strings holding NUL are left out: no
-    PostgreSQL text can equal them. Elsewhere, a plain IN.
+    For a batch's thousands of keys: one parameter, an array literal, instead of a
+    placeholder per value (quoting thousands costs the client more than the query). A
+    constant array lets the planner probe the index or hash the values, where `IN
+    (subquery)` can compare every row with every value. Strings holding NUL are left
+    out: no PostgreSQL text can equal them. Elsewhere, a plain IN.
     """
 
     lookup_name = "any_of"
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = [value for value in self.rhs if "\x00" not in value]
-        return (f"{lhs} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
-                [*lhs_params, orjson.dumps(values).decode()])
+        return f"{lhs} = ANY(%s::text[])", [*lhs_params, array_literal(self.rhs)]
+
+
+def array_literal(values: Iterable) -> str:
+    """A PostgreSQL array literal of these strings or integers ('{"a","b"}', '{1,2}')."""
+    items = (
+        str(value) if type(value) is int
+        else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values if not (type(value) is str and "\x00" in value)
+    )
+    return "{" + ",".join(items) + "}"
 
 
 def reset_sequences(*models) -> None:
@@ -120,9 +127,8 @@ def key_share_locked(model, ids: Iterable[int]) -> set[int]:
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(ARRAY("  # noqa: S608
-                       f"SELECT jsonb_array_elements_text(%s::jsonb)::bigint)) FOR KEY SHARE",
-                       [orjson.dumps(ids).decode()])
+        cursor.execute(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s::bigint[]) "  # noqa: S608
+                       f"FOR KEY SHARE", [array_literal(ids)])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -154,3 +160,18 @@ def foreign_key_triggers_skipped():
     yield
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+
+
+def analyze_if_never_measured(model) -> None:
+    """ANALYZE the model's table if PostgreSQL has no size for it yet (never analyzed, or
+    analyzed empty). Its planner then scales the measured rows per page with the table as
+    it grows; without any measure, a bulk import into a new table gets plans made for an
+    empty one (a scan of the whole table per batch) until autovacuum comes round. A role
+    that does not own the table is skipped by ANALYZE with a warning. No-op elsewhere."""
+    if connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
+        if cursor.fetchone()[0] == 0:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

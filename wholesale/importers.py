@@ -163,6 +163,7 @@ class WholesaleOrderImporter(OrderImporter):
 
         if new_items:
             self.create(new_items, actor=actor)
+            db.analyze_if_never_measured(WholesaleOrder)  # the lookups above need plans
         for item in revisits:
             self.revisit(item, actor=actor)
 
