@@ -50,6 +50,9 @@ RECORD_READ_ONLY_KEYS = frozenset({"_id", "merchant_id", "created_date", "__v"})
 
 MAX_COMMENTS = 100
 MAX_COMMENT_LENGTH = 2000
+MAX_VERSION = 2_147_483_647  # the version column's range (a PostgreSQL integer)
+NUL = "\x00"  # PostgreSQL text (and jsonb) cannot hold it
+NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 # `billing_info[0][billing_city]` -> "billing_info", "[0][billing_city]"
 BRACKETED_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 BRACKET_PART = re.compile(r"\[([^\[\]]*)\]")
@@ -171,6 +174,8 @@ def order_update_validate(data: Mapping) -> dict[str, Any]:
         version = _clean_int(fields["__v"])
         if version is None or version < 0:
             errors["__v"] = [f"Must be a whole number, got {fields['__v']!r}."]
+        elif version > MAX_VERSION:
+            errors["__v"] = [f"At most {MAX_VERSION}, got {version}."]
         else:
             cleaned["expected_version"] = version
     if errors:
@@ -249,7 +254,9 @@ def _clean_string(name: str, value: Any, errors: dict, *, required: bool,
         errors.setdefault(name, []).append(f"Must be a string, got {value!r}.")
         return ""
     value = value.strip()
-    if required and not value:
+    if NUL in value:
+        errors.setdefault(name, []).append(NUL_MESSAGE)
+    elif required and not value:
         errors.setdefault(name, []).append("This field is required.")
     elif len(value) > max_length:
         errors.setdefault(name, []).append(f"At most {max_length} characters.")
@@ -269,6 +276,8 @@ def _clean_comments(value: Any, errors: dict) -> list[str]:
     if any(len(item) > MAX_COMMENT_LENGTH for item in value):
         errors.setdefault("comments", []).append(
             f"A comment has at most {MAX_COMMENT_LENGTH} characters.")
+    if any(NUL in item for item in value):
+        errors.setdefault("comments", []).append(NUL_MESSAGE)
     return [item.strip() for item in value]
 
 

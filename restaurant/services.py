@@ -38,6 +38,12 @@ from restaurant.models import (
 )
 
 MONEY_PLACES = Decimal("0.0001")  # the origin stores and shows money with 4 decimals
+# What the columns hold: money is numeric(15, 4), quantities and priorities integers.
+MONEY_MAX = Decimal("99999999999.9999")
+INT_MAX = 2_147_483_647
+INT_MIN = -2_147_483_648
+ID_MAX = 2**63 - 1
+NUL = "\x00"  # PostgreSQL text cannot hold it
 
 # The guarded moves of the back office, as data (status names). PATCH status_id may
 # move any status to any other, as the origin allows staff to.
@@ -69,6 +75,9 @@ def clean_string(data, name, errors, *, required=False, max_length=None, min_len
         return ""
     if not isinstance(value, str):
         errors.add(name, f"The {name} field must be a string, got {value!r}.")
+        return None
+    if NUL in value:
+        errors.add(name, f"The {name} field must not contain a NUL character (\\u0000).")
         return None
     if max_length is not None and len(value) > max_length:
         errors.add(name, f"The {name} field may not be greater than {max_length} characters.")
@@ -121,7 +130,7 @@ def parse_money(value) -> Decimal | None:
         amount = Decimal(str(value))
     except InvalidOperation:
         return None
-    if not amount.is_finite():
+    if not amount.is_finite() or abs(amount) > MONEY_MAX:
         return None
     return amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
@@ -136,6 +145,9 @@ def clean_related(data, name, model, errors, *, label, required=False, queryset=
     pk = parse_int(value)
     if pk is None:
         errors.add(name, f"The {name} field must be an integer, got {value!r}.")
+        return None
+    if abs(pk) > ID_MAX:  # no row has it; SQLite cannot even be asked
+        errors.add(name, f"The selected {name} is invalid: no {label} with id {pk}.")
         return None
     row = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if row is None:
@@ -174,7 +186,7 @@ def clean_order_menus(data, errors) -> list[dict]:
                                   "one menu item.")
         return []
     ids = {parse_int(item.get("id")) for item in items if isinstance(item, dict)}
-    menus = Menu.objects.in_bulk([pk for pk in ids if pk is not None])
+    menus = Menu.objects.in_bulk([pk for pk in ids if pk is not None and abs(pk) <= ID_MAX])
     cleaned = []
     for index, item in enumerate(items):
         at = f"order_menus[{index}]"
@@ -189,27 +201,35 @@ def clean_order_menus(data, errors) -> list[dict]:
         if qty is None or qty < 1:
             errors.add(f"{at}.qty", f"The qty must be an integer of at least 1, "
                                     f"got {item.get('qty')!r}.")
+        elif qty > INT_MAX:
+            errors.add(f"{at}.qty", f"The qty may not be greater than {INT_MAX}, got {qty}.")
+            qty = None
         price = parse_money(item["price"]) if item.get("price") is not None else None
         if item.get("price") is not None and (price is None or price < 0):
-            errors.add(f"{at}.price", f"The price must be a non-negative amount, "
-                                      f"got {item.get('price')!r}.")
+            errors.add(f"{at}.price", f"The price must be a non-negative amount of at most "
+                                      f"{MONEY_MAX}, got {item.get('price')!r}.")
         subtotal = parse_money(item["subtotal"]) if item.get("subtotal") is not None else None
         if item.get("subtotal") is not None and (subtotal is None or subtotal < 0):
-            errors.add(f"{at}.subtotal", f"The subtotal must be a non-negative amount, "
-                                         f"got {item.get('subtotal')!r}.")
+            errors.add(f"{at}.subtotal", f"The subtotal must be a non-negative amount of at "
+                                         f"most {MONEY_MAX}, got {item.get('subtotal')!r}.")
         name = item.get("name") or ""
-        if not isinstance(name, str) or len(name) > 255:
-            errors.add(f"{at}.name", "The name must be a string of at most 255 characters.")
+        if not isinstance(name, str) or len(name) > 255 or NUL in name:
+            errors.add(f"{at}.name", "The name must be a string of at most 255 characters "
+                                     "(and no NUL character).")
         comment = item.get("comment") or ""
-        if not isinstance(comment, str) or len(comment) > 500:
+        if not isinstance(comment, str) or len(comment) > 500 or NUL in comment:
             errors.add(f"{at}.comment", "The comment must be a string of at most 500 "
-                                        "characters.")
+                                        "characters (and no NUL character).")
         options = item.get("options") or []
         if not isinstance(options, (list, dict)):
             errors.add(f"{at}.options", f"The options must be a list, got {options!r}.")
         if menu is None or qty is None or qty < 1:
             continue
         price = menu.price if price is None else price
+        if subtotal is None and price * qty > MONEY_MAX:
+            errors.add(f"{at}.qty", f"The qty {qty} at {price} comes to more than "
+                                    f"{MONEY_MAX}, the largest subtotal.")
+            continue
         cleaned.append({
             "menu": menu,
             "name": name if isinstance(name, str) and name else menu.name,
@@ -239,11 +259,12 @@ def clean_order_totals(data, errors) -> list[dict]:
         title = clean_string(total, "title", local, required=True, max_length=128)
         value = parse_money(total.get("value"))
         if value is None:
-            local.add("value", f"The value must be an amount, got {total.get('value')!r}.")
+            local.add("value", f"The value must be an amount of at most {MONEY_MAX} either "
+                               f"way, got {total.get('value')!r}.")
         priority = parse_int(total.get("priority", 0))
-        if priority is None:
-            local.add("priority", f"The priority must be an integer, "
-                                  f"got {total.get('priority')!r}.")
+        if priority is None or not INT_MIN <= priority <= INT_MAX:
+            local.add("priority", f"The priority must be an integer from {INT_MIN} to "
+                                  f"{INT_MAX}, got {total.get('priority')!r}.")
         for name, messages in local.by_field.items():
             for message in messages:
                 errors.add(f"{at}.{name}", message)
@@ -323,8 +344,8 @@ def order_create_validate(data: dict, *, caller_customer: Customer | None = None
     if data.get("order_total") in (None, ""):
         errors.add("order_total", "The order_total field is required.")
     elif cleaned["order_total"] is None or cleaned["order_total"] < 0:
-        errors.add("order_total", f"The order_total must be a non-negative amount, "
-                                  f"got {data.get('order_total')!r}.")
+        errors.add("order_total", f"The order_total must be a non-negative amount of at "
+                                  f"most {MONEY_MAX}, got {data.get('order_total')!r}.")
     cleaned["payment_method"] = clean_payment(data, errors)
     cleaned["currency"] = (clean_string(data, "currency", errors, max_length=3) or "GBP").upper()
     cleaned["invoice_prefix"] = clean_string(data, "invoice_prefix", errors, max_length=32)
@@ -343,8 +364,11 @@ def order_create_validate(data: dict, *, caller_customer: Customer | None = None
             external_id=cleaned["external_id"]).exists():
         errors.add("external_id", f"An order with external_id {cleaned['external_id']!r} "
                                   "exists already.")
-    errors.raise_if_any()
     cleaned["total_items"] = sum(item["qty"] for item in cleaned["order_menus"])
+    if cleaned["total_items"] > INT_MAX:
+        errors.add("order_menus", f"The qty of all order menus may not add up to more than "
+                                  f"{INT_MAX}, got {cleaned['total_items']}.")
+    errors.raise_if_any()
     return cleaned
 
 
@@ -376,7 +400,7 @@ def clean_payment(data, errors) -> PaymentMethod | None:
     if code in (None, ""):
         return None
     method = PaymentMethod.objects.filter(code=code, is_active=True).first() if isinstance(
-        code, str) else None
+        code, str) and NUL not in code else None
     if method is None:
         errors.add("payment", f"The selected payment {code!r} is not an available payment "
                               "method.")
@@ -388,6 +412,8 @@ def clean_ip(data, errors) -> str | None:
     if value in (None, ""):
         return None
     try:
+        if not isinstance(value, str):  # the validator takes an integer as an IPv4 address
+            raise TypeError
         validate_ipv46_address(value)
     except (ValidationError, TypeError):
         errors.add("ip_address", f"The ip_address must be a valid IP address, got {value!r}.")

@@ -55,6 +55,8 @@ CHOICE_VALUES = {
 MAX_LENGTHS = {name: WholesaleOrder._meta.get_field(name).max_length
                for name in BODY_TEXT_FIELDS}
 MAX_QUANTITY = 2_147_483_647  # the quantity column's range (a PostgreSQL integer)
+NUL = "\x00"  # PostgreSQL text cannot hold it
+NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 
 
 class OrderBodyMalformed(ValidationError):
@@ -77,7 +79,8 @@ def order_body_product_codes(data: Any) -> set[str]:
     if not isinstance(products, list):
         return set()
     return {item["product_code"] for item in products
-            if isinstance(item, dict) and isinstance(item.get("product_code"), str)}
+            if isinstance(item, dict) and isinstance(item.get("product_code"), str)
+            and NUL not in item["product_code"]}
 
 
 def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict[str, Any]:
@@ -105,6 +108,8 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
         errors["customer_order_no"] = ["This field is required."]
     elif not isinstance(customer_order_no, str):
         errors["customer_order_no"] = ["Must be a string."]
+    elif NUL in customer_order_no:
+        errors["customer_order_no"] = [NUL_MESSAGE]
     elif not customer_order_no.strip():
         errors["customer_order_no"] = ["May not be blank."]
     elif len(customer_order_no.strip()) > meta.get_field("customer_order_no").max_length:
@@ -137,7 +142,9 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             continue
         value = value.strip()
         max_length = MAX_LENGTHS[name]
-        if name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
+        if NUL in value:
+            errors[name] = [NUL_MESSAGE]
+        elif name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
             errors[name] = [f"{value!r} is not a two-letter country code (such as GB)."]
         elif max_length is not None and len(value) > max_length:
             errors[name] = [f"At most {max_length} characters, got {len(value)}."]
@@ -156,6 +163,8 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
                 errors[f"products[{index}].product_code"] = ["This field is required."]
             elif not isinstance(code, str):
                 errors[f"products[{index}].product_code"] = ["Must be a string."]
+            elif NUL in code:
+                errors[f"products[{index}].product_code"] = [NUL_MESSAGE]
             elif code not in products_by_code:
                 errors[f"products[{index}].product_code"] = [
                     f"Unknown or inactive product_code {code!r}."]

@@ -78,6 +78,14 @@ class MarketplaceAPIView(APIView):
     def get_exception_handler(self):
         return marketplace_exception_handler
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # An id in the path with a NUL character names nothing (and PostgreSQL text
+        # cannot hold one): 404, as any other unknown id.
+        for name, value in kwargs.items():
+            if "\x00" in value:
+                raise NotFound(f"No {name.removesuffix('_id')} with id {value!r}.")
+
 
 def page_of(request, queryset, *, sort_fields: tuple[str, ...]):
     """Sorted by `sort`, sliced by `offset` and `limit` (default: all), and the total."""
@@ -192,6 +200,8 @@ class RecordListCreateView(MarketplaceAPIView):
     def get(self, request):
         records = selectors.records_listed()
         if artist := request.query_params.get("artist", "").strip():
+            if "\x00" in artist:
+                raise ValidationError({"artist": [services.NUL_MESSAGE]})
             records = records.filter(artist__icontains=artist)
         page, total = page_of(request, records, sort_fields=("artist", "title"))
         return listed(MarketplaceRecordSerializer(page, many=True).data, total)

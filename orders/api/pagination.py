@@ -3,9 +3,14 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+# The largest integer a database column or a LIMIT/OFFSET can hold (a PostgreSQL bigint).
+MAX_QUERY_INT = 2**63 - 1
 
-def query_int(request, name: str, *, default: int | None, minimum: int = 0) -> int | None:
-    """An integer query parameter; a value that is not one is a 400 naming it."""
+
+def query_int(request, name: str, *, default: int | None, minimum: int = 0,
+              maximum: int = MAX_QUERY_INT) -> int | None:
+    """An integer query parameter; a value that is not one (or is beyond what a database
+    holds) is a 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -15,6 +20,8 @@ def query_int(request, name: str, *, default: int | None, minimum: int = 0) -> i
         raise ValidationError({name: [f"must be an integer, got {raw!r}."]}) from None
     if value < minimum:
         raise ValidationError({name: [f"must be at least {minimum}, got {value}."]})
+    if value > maximum:
+        raise ValidationError({name: [f"must be at most {maximum}, got {value}."]})
     return value
 
 

@@ -46,8 +46,20 @@ class PartnerAPIMixin:
         return exception_handler_for(render_partner_error)
 
 
+class IdFilter(filters.NumberFilter):
+    """An id: a number beyond a bigint names no row (and SQLite cannot be asked for it)."""
+
+    def filter(self, qs, value):
+        if value not in (None, "") and abs(value) > MAX_ID:
+            return qs.none()
+        return super().filter(qs, value)
+
+
+MAX_ID = 2**63 - 1
+
+
 class OrderFilter(filters.FilterSet):
-    customer_id = filters.NumberFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     status = filters.ChoiceFilter(choices=CustomerPanelOrder.Status.choices)
     created_at = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
 

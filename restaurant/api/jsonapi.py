@@ -113,7 +113,9 @@ class OrderPagination(BasePagination):
         self.total = queryset.count()
         self.total_pages = max(1, math.ceil(self.total / self.per_page))
         offset = (self.current_page - 1) * self.per_page
-        self.rows = list(queryset[offset:offset + self.per_page]) if self.total else []
+        # A page past the last is not asked for: its offset may be beyond what the
+        # database's LIMIT/OFFSET holds (page=10**20).
+        self.rows = list(queryset[offset:offset + self.per_page]) if offset < self.total else []
         return self.rows
 
     def page_link(self, number: int) -> str:

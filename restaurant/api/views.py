@@ -73,8 +73,13 @@ class OrderListFilter(BaseFilterBackend):
                 continue
             if not raw.isdigit():
                 raise InvalidQueryParameter(name, f"{name} must be an id, got {raw!r}.")
-            queryset = queryset.filter(**{f"{name}_id": int(raw)})
+            # An id beyond a bigint names no row (and SQLite cannot be asked for it).
+            queryset = (queryset.filter(**{f"{name}_id": int(raw)}) if int(raw) <= services.ID_MAX
+                        else queryset.none())
         if params.get("search"):
+            if "\x00" in params["search"]:
+                raise InvalidQueryParameter(
+                    "search", "search must not contain a NUL character (\\u0000).")
             queryset = selectors.orders_search(queryset, params["search"].strip())
         return queryset.order_by(*sort_fields(params.get("sort")), "id")
 

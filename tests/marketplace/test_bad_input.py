@@ -54,6 +54,11 @@ BAD_CREATE_BODIES = [
      "billing_info[0].shipping_city", "Unknown field in billing_info"),
     ({**VALID, "shipping_info": [{"shipping_city": "Dallas"}]}, "shipping_city",
      "Given more than once"),
+    # PostgreSQL text (and jsonb) cannot hold a NUL character: a 400, not a 500.
+    ({**VALID, "shipping_city": "Aus\u0000tin"}, "shipping_city", "NUL character"),
+    ({**VALID, "billing_city": "\u0000"}, "billing_city", "NUL character"),
+    ({**VALID, "comments": ["fine", "not\u0000fine"]}, "comments", "NUL character"),
+    ({**VALID, "comments": "\u0000"}, "comments", "NUL character"),
 ]
 
 
@@ -147,3 +152,54 @@ class TestValidationFunctions:
             with pytest.raises(ValidationError) as error:
                 record_validate(body)
             assert set(error.value.message_dict) == {"price"}
+
+
+class TestBeyondTheDatabase:
+    """Ids, numbers and text no column can hold: the origin's error, never a 500."""
+
+    @pytest.mark.parametrize("param", ["limit", "offset"])
+    @pytest.mark.parametrize("value", [str(10**20), str(2**63)])
+    def test_a_paging_number_beyond_a_bigint_is_400(self, client, demo, param, value):
+        response = client.get(f"/api/v1/records?{param}={value}",
+                              **bearer(demo["customer"]["token"]))
+        assert_refused(response, 400, param, "must be at most")
+
+    def test_an_artist_with_a_nul_character_is_400(self, client, demo):
+        response = client.get("/api/v1/records?artist=a%00b", **bearer(demo["customer"]["token"]))
+        assert_refused(response, 400, "artist", "NUL character")
+
+    @pytest.mark.parametrize("method, path, token", [
+        ("get", "/api/v1/records/a%00b", "customer"),
+        ("put", "/api/v1/orders/%00", "merchant"),
+        ("delete", "/api/v1/orders/%00/customers/5c6777d1d6a7470017de33c3", "customer"),
+        ("post", "/api/v1/orders/merchants/5c679751bb102c001706bf0a/records/%00", "customer"),
+    ])
+    def test_an_id_with_a_nul_character_is_404(self, client, demo, method, path, token):
+        before = write_counts()
+        body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+        response = getattr(client, method)(path, **body, **bearer(demo[token]["token"]))
+        assert response.status_code == 404
+        assert response.json()["response_code"] == 404
+        assert write_counts() == before
+
+    @pytest.mark.parametrize("form", ["shipping_city=Aus%00tin", "comments[]=a%00b"])
+    def test_an_update_form_with_a_nul_character_is_400(self, client, demo, form):
+        before = write_counts()
+        response = client.put(f"/api/v1/orders/{ORDER_ID}", form, content_type=FORM,
+                              **bearer(demo["merchant"]["token"]))
+        field = form.split("=")[0].removesuffix("[]")
+        assert_refused(response, 400, field, "NUL character")
+        assert write_counts() == before
+
+    def test_a_version_beyond_the_column_is_400(self, client, demo):
+        response = client.put(f"/api/v1/orders/{ORDER_ID}",
+                              json.dumps({"__v": 10**20, "shipping_city": "Q"}),
+                              content_type="application/json",
+                              **bearer(demo["merchant"]["token"]))
+        assert_refused(response, 400, "__v", "At most 2147483647")
+
+    def test_a_record_with_a_nul_character_is_400(self, client, demo):
+        response = client.post("/api/v1/records", json.dumps(
+            {"artist": "A\u0000", "title": "T", "price": 1, "condition": "good"}),
+            content_type="application/json", **bearer(demo["merchant"]["token"]))
+        assert_refused(response, 400, "artist", "NUL character")

@@ -310,3 +310,18 @@ class TestSupportingEndpoints:
         assert response.status_code == 400
         assert response.json()["non-field-errors"] == [
             "Unable to log in with provided credentials."]
+
+
+class TestBeyondTheDatabase:
+    @pytest.mark.parametrize("value", [str(10**20), str(-10**20), str(2**63)])
+    def test_a_customer_id_filter_beyond_a_bigint_finds_nothing(self, client, demo, value):
+        response = client.get(f"{ORDERS_URL}?customer_id={value}",
+                              **bearer(demo["partner"]["token"]))
+        assert response.status_code == 200
+        assert response.json() == []
+
+    @pytest.mark.parametrize("param", ["limit", "offset"])
+    def test_a_paging_number_beyond_a_bigint_is_400(self, client, demo, param):
+        response = client.get(f"{ORDERS_URL}?{param}={10**20}", **bearer(demo["partner"]["token"]))
+        assert response.status_code == 400
+        assert "must be at most" in response.json()["errors"][param][0]

@@ -516,6 +516,42 @@ INVALID_CREATES = [
     (payload_with(order_date="01/03/2021"), "order_date"),
     (payload_with(order_time="25:00"), "order_time"),
     (payload_with(ip_address="999.1.1.1"), "ip_address"),
+    # Beyond what the columns hold, or text PostgreSQL refuses: a 422, never a 500.
+    (payload_with(ip_address=2147483648), "ip_address"),
+    (payload_with(first_name="Tuck\u0000er"), "first_name"),
+    (payload_with(comment="\u0000"), "comment"),
+    (payload_with(payment="cod\u0000"), "payment"),
+    (payload_with(location_id=2**63), "location_id"),
+    (payload_with(status_id=-2**63 + 1), "status_id"),
+    (payload_with(order_menus=[{"id": 2**63, "qty": 1}]), "order_menus/0/id"),
+    (payload_with(order_menus=[{"id": 1, "qty": 2**31}]), "order_menus/0/qty"),
+    (payload_with(order_menus=[{"id": 1, "qty": 2**63}]), "order_menus/0/qty"),
+    (payload_with(order_menus=[{"id": 1, "qty": 2**31 - 1, "price": 100}]),
+     "order_menus/0/qty"),  # the subtotal would not fit
+    # (2**64 - 1, not 10**20: import_orders reads JSON with orjson, which turns an
+    # integer beyond 64 bits into a float, so its message would say 1e+20.)
+    (payload_with(order_menus=[{"id": 1, "qty": 1, "price": 2**64 - 1}]),
+     "order_menus/0/price"),
+    (payload_with(order_menus=[{"id": 1, "qty": 1, "price": "1e400"}]),
+     "order_menus/0/price"),
+    (payload_with(order_menus=[{"id": 1, "qty": 1, "subtotal": 1e308}]),
+     "order_menus/0/subtotal"),
+    (payload_with(order_menus=[{"id": 1, "qty": 1, "name": "Puff\u0000"}]),
+     "order_menus/0/name"),
+    (payload_with(order_menus=[{"id": 1, "qty": 1, "comment": "\u0000"}]),
+     "order_menus/0/comment"),
+    (payload_with(order_menus=[{"id": 1, "qty": 2**30}, {"id": 1, "qty": 2**30}]),
+     "order_menus"),
+    (payload_with(order_totals=[{"code": "t\u0000", "title": "T", "value": 1}]),
+     "order_totals/0/code"),
+    (payload_with(order_totals=[{"code": "t", "title": "T", "value": 2**64 - 1}]),
+     "order_totals/0/value"),
+    (payload_with(order_totals=[{"code": "t", "title": "T", "value": 1, "priority": 2**31}]),
+     "order_totals/0/priority"),
+    (payload_with(order_totals=[{"code": "t", "title": "T", "value": 1,
+                                 "priority": -2**31 - 1}]), "order_totals/0/priority"),
+    (payload_with(order_total=2**63), "order_total"),
+    (payload_with(order_total="Infinity"), "order_total"),
 ]
 
 
@@ -591,3 +627,56 @@ class TestValidation:
         for method in ["patch", "put", "delete"]:
             response = send(client, method, "/api/orders/999", {}, writer)
             assert response.status_code == 404
+
+
+class TestBeyondTheDatabase:
+    """Query parameters and updates no column can hold: JSON:API errors, never a 500."""
+
+    @pytest.mark.parametrize("param", ["customer", "location", "status"])
+    def test_a_filter_id_beyond_a_bigint_finds_nothing(self, client, demo, param):
+        response = client.get(f"{ORDERS_URL}?{param}={10**20}", **bearer(demo["reader"]["token"]))
+        assert response.status_code == 200
+        assert response.json()["data"] == []
+
+    @pytest.mark.parametrize("page", [str(10**20), str(2**63)])
+    def test_a_page_beyond_any_offset_is_empty(self, client, demo, page):
+        response = client.get(f"{ORDERS_URL}?page={page}", **bearer(demo["reader"]["token"]))
+        assert response.status_code == 200
+        assert response.json()["data"] == []
+
+    def test_a_search_with_a_nul_character_is_400(self, client, demo):
+        response = client.get(f"{ORDERS_URL}?search=a%00b", **bearer(demo["reader"]["token"]))
+        assert response.status_code == 400
+        assert errors_of(response)[0]["source"]["parameter"] == "search"
+
+    @pytest.mark.parametrize("changes, field", [
+        ({"status_comment": "a\u0000b"}, "status_comment"),
+        ({"first_name": "\u0000"}, "first_name"),
+        ({"telephone": "0\u00001"}, "telephone"),
+    ])
+    def test_an_update_with_a_nul_character_is_422(self, client, demo, writer, changes,
+                                                   field):
+        before = write_counts()
+        response = send(client, "patch", f"{ORDERS_URL}/1", changes, writer)
+        assert response.status_code == 422, response.content
+        assert [e["source"]["pointer"] for e in errors_of(response)] == [
+            f"/data/attributes/{field}"]
+        assert write_counts() == before
+
+    @pytest.mark.parametrize("payload, field", [
+        (payload_with(order_menus=[{"id": 1, "qty": 1, "price": 10**20}]),
+         "order_menus/0/price"),
+        (payload_with(order_menus=[{"id": 10**20, "qty": 1}]), "order_menus/0/id"),
+        (payload_with(order_menus=[{"id": 1, "qty": 10**20}]), "order_menus/0/qty"),
+        (payload_with(order_totals=[{"code": "t", "title": "T", "value": -10**20}]),
+         "order_totals/0/value"),
+        (payload_with(order_total=10**20), "order_total"),
+        (payload_with(customer_id=-10**20), "customer_id"),
+    ])
+    def test_a_number_beyond_64_bits_is_422(self, client, demo, writer, payload, field):
+        before = write_counts()
+        response = send(client, "post", ORDERS_URL, payload, writer)
+        assert response.status_code == 422, response.content
+        assert [e["source"]["pointer"] for e in errors_of(response)] == [
+            f"/data/attributes/{field}"]
+        assert write_counts() == before

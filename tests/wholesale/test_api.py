@@ -309,6 +309,12 @@ BAD_BODIES_422 = [
     (body_with(products=[{"product_code": "CA", "quantity": 3_000_000_000}]),
      "products[0].quantity", "At most 2147483647"),
     (body_with(products=[{"quantity": 1}]), "products[0].product_code", "required"),
+    # PostgreSQL text cannot hold a NUL character: a 422, not a 500.
+    (body_with(customer_order_no="MLA\u0000"), "customer_order_no", "NUL"),
+    (body_with(notes="Deliver\u0000"), "notes", "NUL"),
+    (body_with(delivery_town="Dun\u0000stable"), "delivery_town", "NUL"),
+    (body_with(products=[{"product_code": "CA\u0000", "quantity": 1}]),
+     "products[0].product_code", "NUL"),
 ]
 
 
