@@ -7,6 +7,7 @@ reject exactly what the API does.
 """
 
 import re
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -55,6 +56,8 @@ CHOICE_VALUES = {
 MAX_LENGTHS = {name: WholesaleOrder._meta.get_field(name).max_length
                for name in BODY_TEXT_FIELDS}
 MAX_QUANTITY = 2_147_483_647  # the quantity column's range (a PostgreSQL integer)
+MAX_PRICE = Decimal("999999999999")  # within numeric(14,2), with room for rounding
+MAX_WEIGHT = Decimal("99999999999")  # within numeric(14,3)
 NUL = "\x00"  # PostgreSQL text cannot hold it
 NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 
@@ -178,11 +181,33 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
                     f"At most {MAX_QUANTITY}, got {quantity!r}."]
             if code in products_by_code and type(quantity) is int and 1 <= quantity <= MAX_QUANTITY:
                 lines.append(OrderLineInput(products_by_code[code], quantity))
+        if len(lines) == len(products):
+            errors.update(lines_beyond_the_columns(lines))
         cleaned["lines"] = lines
 
     if errors:
         raise OrderBodyInvalid(errors)
     return cleaned
+
+
+def lines_beyond_the_columns(lines: list[OrderLineInput]) -> dict[str, list[str]]:
+    """Errors for lines whose price or weight, or whose order's totals, would not fit the
+    money and weight columns (numeric(14,2) and numeric(14,3)); the limits keep a margin
+    for rounding, and VAT is a fraction of the price."""
+    errors = {}
+    total_price = total_weight = Decimal(0)
+    for index, (product, quantity) in enumerate(lines):
+        price, weight = product.unit_price * quantity, product.unit_weight * quantity
+        if price > MAX_PRICE or weight > MAX_WEIGHT:
+            errors[f"products[{index}].quantity"] = [
+                f"{quantity} x {product.product_code} would cost {price} or weigh {weight} kg: "
+                f"beyond what a line can hold ({MAX_PRICE}, {MAX_WEIGHT} kg)."]
+        total_price += price
+        total_weight += weight
+    if not errors and (total_price > MAX_PRICE or total_weight > MAX_WEIGHT):
+        errors["products"] = [f"The order's total ({total_price}, {total_weight} kg) is "
+                              f"beyond what an order can hold ({MAX_PRICE}, {MAX_WEIGHT} kg)."]
+    return errors
 
 
 def order_numbers_allocate(count: int) -> range:

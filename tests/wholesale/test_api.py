@@ -308,6 +308,9 @@ BAD_BODIES_422 = [
      "products[0].quantity", "positive integer"),
     (body_with(products=[{"product_code": "CA", "quantity": 3_000_000_000}]),
      "products[0].quantity", "At most 2147483647"),
+    # Totals beyond the money column (numeric(14,2)): a 422, not a 500.
+    (body_with(products=[{"product_code": "VFR8CW", "quantity": 2_000_000_000}] * 25),
+     "products", "beyond what an order can hold"),
     (body_with(products=[{"quantity": 1}]), "products[0].product_code", "required"),
     # PostgreSQL text cannot hold a NUL character: a 422, not a 500.
     (body_with(customer_order_no="MLA\u0000"), "customer_order_no", "NUL"),

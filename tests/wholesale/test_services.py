@@ -104,3 +104,14 @@ class TestOrderNumbers:
     def test_count_must_be_positive(self):
         with pytest.raises(ValueError):
             order_numbers_allocate(0)
+
+
+@pytest.mark.django_db
+def test_a_line_beyond_the_money_column_is_refused_by_name():
+    product = Product.objects.create(product_code="GOLD", description="Gold bar",
+                                     unit_price=D("50000.0000"))
+    body = {"customer_order_no": "BIG-1", "delivery_method": "COLLECT",
+            "products": [{"product_code": "GOLD", "quantity": 100_000_000}]}
+    with pytest.raises(OrderBodyInvalid) as refused:
+        order_body_validate(body, {"GOLD": product})
+    assert "beyond what a line can hold" in refused.value.message_dict["products[0].quantity"][0]
