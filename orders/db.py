@@ -7,13 +7,13 @@ from datetime import datetime
 
 from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import CharField
+from django.db.models import CharField, Field
 from django.db.models.lookups import In
 
 
-@CharField.register_lookup
+@Field.register_lookup
 class AnyOf(In):
-    """`field__any_of=values`: on PostgreSQL `field = ANY('{...}'::text[])`.
+    """`field__any_of=values`: on PostgreSQL `field = ANY('{...}'::<type>[])`.
 
     For a batch's thousands of keys: one parameter, an array literal, instead of a
     placeholder per value (quoting thousands costs the client more than the query). A
@@ -26,7 +26,9 @@ class AnyOf(In):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::text[])", [*lhs_params, array_literal(self.rhs)]
+        field = self.lhs.output_field
+        array_type = "text" if isinstance(field, CharField) else field.cast_db_type(connection)
+        return f"{lhs} = ANY(%s::{array_type}[])", [*lhs_params, array_literal(self.rhs)]
 
 
 def array_literal(values: Iterable) -> str:
