@@ -51,7 +51,7 @@ def parse_time(value: Any, path: str, errors: dict) -> datetime | None:
     if value is None:
         return None
     parsed = None
-    if isinstance(value, str):
+    if isinstance(value, str) and services.NUL not in value:  # fromisoformat would pass it
         try:
             parsed = parse_datetime(value.strip().replace(" ", "T", 1))
         except ValueError:
@@ -92,15 +92,19 @@ class LabsOrderImporter(OrderImporter):
         records = [item.record for item in items]
         companies = Company.objects.in_bulk(
             {r["company_id"] for r in records if services._is_id(r.get("company_id"))})
+        # Keys with a NUL character name nothing (PostgreSQL text cannot hold one): their
+        # rows are refused one by one below, the batch's lookups leave them out.
         emails = {str(r["orderer_email"]).strip().lower() for r in records
                   if r.get("orderer_email") and not r.get("orderer_name")}
+        emails = {email for email in emails if services.NUL not in email}
         orderer_names = {
             (company_id, email): name
             for company_id, email, name in Orderer.objects.filter(email__in=emails)
             .values_list("company_id", "email", "name")
         } if emails else {}
         external_ids = {r["external_id"] for r in records
-                        if isinstance(r.get("external_id"), str) and r["external_id"]}
+                        if isinstance(r.get("external_id"), str) and r["external_id"]
+                        and services.NUL not in r["external_id"]}
         taken = set(LabOrder.objects.filter(external_id__in=external_ids)
                     .values_list("external_id", flat=True)) if external_ids else set()
         own = own_orders_named(LabOrder, external_ids - taken, EXPORT_PREFIX)

@@ -35,8 +35,10 @@ TEST_CANCEL = Transition(
 )
 TEST_DONE = {TestStatus.COMPLETED, TestStatus.CANCELED}
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # ids are bigints
 MAX_COMPOSITES = 1000
+NUL = "\x00"  # PostgreSQL text cannot hold it
+NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 
 
 # --- creation -------------------------------------------------------------------------
@@ -60,10 +62,15 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
         email = str(orderer.get("email") or "").strip().lower()
         name = str(orderer.get("name") or "").strip()
         try:
-            validate_email(email)
+            if NUL in email:
+                errors["orderer.email"] = [NUL_MESSAGE]
+            else:
+                validate_email(email)
         except ValidationError:
             errors["orderer.email"] = [f"Enter a valid email address, got {email!r}."]
-        if not name:
+        if NUL in name:
+            errors["orderer.name"] = [NUL_MESSAGE]
+        elif not name:
             errors["orderer.name"] = ["An orderer name is required."]
         elif len(name) > 200:
             errors["orderer.name"] = ["Must be at most 200 characters."]
@@ -136,6 +143,8 @@ def _optional_text(value, path: str, errors: dict, max_length: int = 100) -> str
         return None
     if not isinstance(value, str):
         errors[path] = [f"Must be a text, got {value!r}."]
+    elif NUL in value:
+        errors[path] = [NUL_MESSAGE]
     elif len(value) > max_length:
         errors[path] = [f"Must be at most {max_length} characters."]
     else:

@@ -32,6 +32,8 @@ from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_
 
 Status = MarketplaceOrder.Status
 PUBLIC_ID = re.compile(rf"[0-9a-f]{{{PUBLIC_ID_LENGTH}}}")
+# `__v` as text (a CSV cell): ASCII digits only (str.isdigit() takes "²", which int() refuses)
+WHOLE_NUMBER = re.compile(r"\s*[0-9]+\s*")
 # Keys of an import record that are not the API's create body.
 ORDER_IMPORT_KEYS = ("external_id", "customer_id", "status", "__v")
 CSV_ORDER_COLUMNS = ["external_id", "_id", "customer_id", "merchant_id", "record_id",
@@ -65,6 +67,17 @@ def public_ids(record: dict, names: tuple[str, ...], errors: dict[str, list[str]
     return ids
 
 
+def whole_number(value: Any) -> int | None:
+    """An int, or a text of ASCII digits (a CSV cell) as one; else None. A text of more
+    than 20 digits counts as its first 20 (int() refuses texts of over 4300 digits): a
+    number that size is beyond any column either way."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+        return int(value.strip().lstrip("0")[:20] or "0")
+    return None
+
+
 def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
     """external_id, status, version and created_at of an import record."""
     cleaned: dict[str, Any] = {"external_id": None, "status": Status.IN_PROGRESS,
@@ -73,6 +86,8 @@ def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
     if external_id not in (None, ""):
         if not isinstance(external_id, str | int) or isinstance(external_id, bool):
             errors["external_id"] = [f"Must be a string, got {external_id!r}."]
+        elif isinstance(external_id, str) and services.NUL in external_id:
+            errors["external_id"] = [services.NUL_MESSAGE]
         elif len(str(external_id)) > EXTERNAL_ID_MAX:
             errors["external_id"] = [f"At most {EXTERNAL_ID_MAX} characters."]
         else:
@@ -85,16 +100,19 @@ def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
             errors["status"] = [f"{status!r} is not one of: {', '.join(Status.values)}."]
     version = record.get("__v")
     if version not in (None, ""):
-        number = version if isinstance(version, int) and not isinstance(version, bool) else (
-            int(version) if isinstance(version, str) and version.strip().isdigit() else None)
+        number = whole_number(version)
         if number is None or number < 0:
             errors["__v"] = [f"Must be a whole number, got {version!r}."]
+        elif number > services.MAX_VERSION:  # as the API's update answers
+            errors["__v"] = [f"At most {services.MAX_VERSION}, got {str(version).strip()}."]
         else:
             cleaned["version"] = number
     created = record.get("created_date")
     if created not in (None, ""):
         try:
-            parsed = parse_datetime(created) if isinstance(created, str) else None
+            # Python's ISO parser would take a NUL for the date/time separator.
+            parsed = parse_datetime(created) if isinstance(created, str) and (
+                services.NUL not in created) else None
         except ValueError:  # well formed, not a real time: 2019-02-30
             parsed = None
         if parsed is None:
@@ -250,8 +268,13 @@ class MarketplaceCatalogImporter(Importer):
         return {name: value for name, value in rows[0].items() if value is not None}
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        # Only ids that can be one (a NUL character in a key fails the query on PostgreSQL);
+        # a row naming another is refused by public_ids() below.
+        merchant_ids = {item.record.get("merchant_id") for item in items}
         merchants = Merchant.objects.in_bulk(
-            {str(item.record.get("merchant_id")) for item in items}, field_name="public_id")
+            {merchant_id for merchant_id in merchant_ids
+             if isinstance(merchant_id, str) and PUBLIC_ID.fullmatch(merchant_id)},
+            field_name="public_id")
         for item in items:
             errors: dict[str, list[str]] = {}
             ids = public_ids(item.record, ("_id", "merchant_id"), errors)

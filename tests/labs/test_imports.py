@@ -17,6 +17,101 @@ from tests.labs.test_lifecycle import BAD_DATA
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
+NUL_TEXT = "Must not contain a NUL character (\\u0000)."
+BEYOND_BIGINT = 2**63
+# What PostgreSQL cannot hold (a NUL character in a text; an integer beyond its column)
+# and numbers that are no whole numbers: refused by order_data_validate, naming the field,
+# never a crash (a NUL reached PostgreSQL and failed the whole import there).
+OUT_OF_RANGE_DATA = [
+    (lambda d: d["orderer"].update(name="Dev\x00User"), "orderer.name", NUL_TEXT),
+    (lambda d: d["orderer"].update(email="dev\x00@lightlabs.com"), "orderer.email",
+     NUL_TEXT),
+    (lambda d: d.update(external_id="v-\x00"), "external_id", NUL_TEXT),
+    (lambda d: d["samples"][0].update(lot="L-\x001"), "samples[0].lot", NUL_TEXT),
+    (lambda d: d["samples"][0].update(batch="\x00"), "samples[0].batch", NUL_TEXT),
+    (lambda d: d["samples"][0].update(sku_id="\x00"), "samples[0].sku_id", "No sku"),
+    (lambda d: d["samples"][0].update(assay_ids=[69, "6\x009"]), "samples[0].assay_ids",
+     "No assay"),
+    (lambda d: d["samples"][0].update(sku_id=BEYOND_BIGINT), "samples[0].sku_id",
+     str(BEYOND_BIGINT)),
+    (lambda d: d["samples"][0].update(sku_id=-BEYOND_BIGINT - 1), "samples[0].sku_id",
+     str(-BEYOND_BIGINT - 1)),
+    (lambda d: d["samples"][0].update(sku_id=16.0), "samples[0].sku_id", "16.0"),
+    (lambda d: d["samples"][0].update(sku_id=1e308), "samples[0].sku_id", "1e+308"),
+    (lambda d: d["samples"][0].update(assay_ids=[69, BEYOND_BIGINT]),
+     "samples[0].assay_ids", str(BEYOND_BIGINT)),
+    (lambda d: d["samples"][0].update(assay_ids=[2**64 + 69]), "samples[0].assay_ids",
+     str(2**64 + 69)),
+    (lambda d: d["samples"][0].update(number_of_composites=2**31),
+     "samples[0].number_of_composites", str(2**31)),
+    (lambda d: d["samples"][0].update(number_of_composites=BEYOND_BIGINT),
+     "samples[0].number_of_composites", str(BEYOND_BIGINT)),
+    (lambda d: d["samples"][0].update(number_of_composites=-BEYOND_BIGINT),
+     "samples[0].number_of_composites", str(-BEYOND_BIGINT)),
+    (lambda d: d["samples"][0].update(number_of_composites=2.0),
+     "samples[0].number_of_composites", "2.0"),
+    (lambda d: d["samples"][0].update(number_of_composites=-1e308),
+     "samples[0].number_of_composites", "-1e+308"),
+]
+
+
+def flat_orderer(email, name=None):
+    """The record's orderer as `orderer_email` (and `orderer_name`, when given)."""
+
+    def change(record):
+        record.pop("orderer")
+        record.update(orderer_email=email, **({"orderer_name": name} if name else {}))
+
+    return change
+
+
+def sample_with_tests(**test):
+    """The record's sample with `tests` (their states and times) for `assay_ids`."""
+
+    def change(record):
+        record["samples"] = [{"sku_id": 16, "tests": [{"assay_id": 69, **test}]}]
+
+    return change
+
+
+# The same for what only an import record carries: the company, the flat orderer, the
+# states and times of the order and of its tests.
+OUT_OF_RANGE_RECORDS = [
+    (lambda r: r.update(company_id=BEYOND_BIGINT), "company_id", str(BEYOND_BIGINT)),
+    (lambda r: r.update(company_id=-BEYOND_BIGINT - 1), "company_id",
+     str(-BEYOND_BIGINT - 1)),
+    (lambda r: r.update(company_id="\x00"), "company_id", "No company with id"),
+    (lambda r: r.update(company_id=1e308), "company_id", "1e+308"),
+    (flat_orderer("dev\x00@lightlabs.com"), "orderer_email", NUL_TEXT),
+    (flat_orderer("dev\x00@lightlabs.com", "Dev"), "orderer_email", NUL_TEXT),
+    (flat_orderer("dev@lightlabs.com", "Dev\x00"), "orderer_name", NUL_TEXT),
+    (lambda r: r.update(status="created\x00"), "status", "is not one of"),
+    (lambda r: r.update(payment_status="\x00"), "payment_status", "is not one of"),
+    (lambda r: r.update(paid_at="2025-10-02T10:30:00\x00Z"), "paid_at", "Not an ISO 8601"),
+    (sample_with_tests(status="completed\x00"), "samples[0].tests[0].status", "is not one of"),
+    (sample_with_tests(created_at="\x00"), "samples[0].tests[0].created_at", "Not an ISO 8601"),
+    (sample_with_tests(assay_id=BEYOND_BIGINT), "samples[0].tests", str(BEYOND_BIGINT)),
+]
+# Numbers as a file writes them, read by the importer's JSON parser: 1e400 is a float
+# (infinity), integers of 19 digits or more are exact integers beyond a bigint.
+RAW_NUMBERS = [
+    ('"sku_id": 16', '"sku_id": 1e400', "samples[0].sku_id", "inf"),
+    ('"sku_id": 16', '"sku_id": -1e400', "samples[0].sku_id", "-inf"),
+    ('"sku_id": 16', '"sku_id": 123456789012345678901234567890', "samples[0].sku_id",
+     "123456789012345678901234567890"),
+    ('"assay_ids": [69, 243]', '"assay_ids": [69, 99999999999999999999]',
+     "samples[0].assay_ids", "99999999999999999999"),
+    ('"lot": "L-1"', '"lot": "L-1", "number_of_composites": 1e400',
+     "samples[0].number_of_composites", "inf"),
+    ('"lot": "L-1"', '"lot": "L-1", "number_of_composites": 10000000000000000000',
+     "samples[0].number_of_composites", "10000000000000000000"),
+    ('"company_id": COMPANY', '"company_id": 9223372036854775808', "company_id",
+     "9223372036854775808"),
+    ('"company_id": COMPANY', '"company_id": 1e400', "company_id", "inf"),
+    # Not JSON at all (JSON has no Infinity nor NaN): the line is refused as such.
+    ('"sku_id": 16', '"sku_id": Infinity', "json", "Infinity is not a JSON number"),
+    ('"sku_id": 16', '"sku_id": NaN', "json", "NaN is not a JSON number"),
+]
 
 
 
@@ -242,7 +337,7 @@ class TestParityWithOrderDataValidate:
     """Labs has no API write: admin and import share `services.order_data_validate`.
     Its bad-data cases, fed through it and through import_orders, name the same field."""
 
-    @pytest.mark.parametrize("change, field, text", BAD_DATA)
+    @pytest.mark.parametrize("change, field, text", BAD_DATA + OUT_OF_RANGE_DATA)
     def test_importer_rejects_what_the_validation_rejects(self, company, tmp_path, change,
                                                          field, text):
         record = valid_record(company["company_id"])
@@ -252,6 +347,7 @@ class TestParityWithOrderDataValidate:
             services.order_data_validate(
                 company=LabOrder.objects.get(pk=15).company, data=data)
         assert field in info.value.message_dict
+        assert text in " ".join(info.value.message_dict[field])
 
         before = counts()
         status, _, err = run("import_orders", "labs",
@@ -259,6 +355,50 @@ class TestParityWithOrderDataValidate:
         assert status == 1
         assert f" {field}: " in err and text in err, err
         assert counts() == before
+
+    @pytest.mark.parametrize("change, field, text", OUT_OF_RANGE_RECORDS)
+    def test_out_of_range_import_fields_are_rejected_rows(self, company, tmp_path, change,
+                                                          field, text):
+        record = valid_record(company["company_id"])
+        change(record)
+        before = counts()
+        status, out, err = run("import_orders", "labs",
+                               write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
+        assert status == 1 and "rejected 1" in out
+        assert f"line 1 [v-1] {field}: " in err and text in err, err
+        assert counts() == before
+
+    @pytest.mark.parametrize("valid, raw, field, text", RAW_NUMBERS)
+    def test_numbers_beyond_any_column_are_rejected_rows(self, company, tmp_path, valid,
+                                                         raw, field, text):
+        company_id = str(company["company_id"])
+        line = json.dumps(valid_record(company["company_id"]))
+        assert valid.replace("COMPANY", company_id) in line
+        path = tmp_path / "one.jsonl"
+        path.write_text(line.replace(valid.replace("COMPANY", company_id), raw) + "\n")
+        before = counts()
+        status, out, err = run("import_orders", "labs", str(path), "--no-progress")
+        assert status == 1 and "rejected 1" in out
+        assert f" {field}: " in err and text in err, err
+        assert counts() == before
+
+    @pytest.mark.parametrize("batch_size", ["1", "50"])
+    def test_a_nul_in_a_batch_rejects_its_row_only(self, company, tmp_path, batch_size):
+        """Keys the importer looks up for the whole batch (external ids, orderer emails)
+        with a NUL character do not fail the batch's other rows."""
+        company_id = company["company_id"]
+        bad_key = valid_record(company_id, "k-\x00")
+        bad_email = valid_record(company_id, "k-2")
+        flat_orderer("new\x00@lightlabs.com")(bad_email)
+        path = write_jsonl(tmp_path / "batch.jsonl", [
+            valid_record(company_id, "k-1"), bad_key, bad_email, valid_record(company_id, "k-3")])
+        status, out, err = run("import_orders", "labs", path, "--no-progress",
+                               "--batch-size", batch_size)
+        assert status == 1 and out.startswith("created 2, updated 0, unchanged 0, rejected 2")
+        assert f"line 2 [k-\x00] external_id: {NUL_TEXT}" in err
+        assert f"line 3 [k-2] orderer_email: {NUL_TEXT}" in err
+        assert set(LabOrder.objects.filter(external_id__startswith="k-")
+                   .values_list("external_id", flat=True)) == {"k-1", "k-3"}
 
     def test_importer_accepts_what_the_validation_accepts(self, company, tmp_path):
         record = valid_record(company["company_id"])

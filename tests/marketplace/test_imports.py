@@ -23,6 +23,28 @@ OWNERS = {"customer_id": CUSTOMER_ID, "merchant_id": MERCHANT_ID, "record_id": R
 # What an import record carries besides the create body, so an export reads back the same
 # order: the API refuses these on create ("Set by the system"), the importer takes them.
 IMPORT_ONLY_FIELDS = {"status", "__v"}
+MAX_VERSION = 2**31 - 1  # the version column's range (a PostgreSQL integer)
+NUL_TEXT = "Must not contain a NUL character (\\u0000)."
+# What only an import record carries, out of range or holding what PostgreSQL cannot
+# (a NUL character): a rejected row naming the field, never a crash.
+BAD_IMPORT_FIELDS = [
+    ({"__v": MAX_VERSION + 1}, "__v", f"At most {MAX_VERSION}, got {MAX_VERSION + 1}."),
+    ({"__v": 2**63}, "__v", f"At most {MAX_VERSION}, got {2**63}."),
+    ({"__v": 10**30}, "__v", f"At most {MAX_VERSION}, got {10**30}."),
+    ({"__v": "99999999999999999999"}, "__v",
+     f"At most {MAX_VERSION}, got 99999999999999999999."),  # as a CSV cell gives it
+    ({"__v": " 0002147483648"}, "__v", f"At most {MAX_VERSION}, got 0002147483648."),
+    ({"__v": "9" * 5000}, "__v", f"At most {MAX_VERSION}, got 9999"),  # int() refuses it
+    ({"__v": "\u00b2"}, "__v", "Must be a whole number, got '\u00b2'."),  # isdigit(), no int
+    ({"__v": " 7\x00"}, "__v", "Must be a whole number, got ' 7\\x00'."),
+    ({"__v": 1.5}, "__v", "Must be a whole number, got 1.5."),
+    ({"__v": 1e308}, "__v", "Must be a whole number, got 1e+308."),
+    ({"__v": True}, "__v", "Must be a whole number, got True."),
+    ({"external_id": "X-\x00"}, "external_id", NUL_TEXT),
+    ({"status": "Completed\x00"}, "status", "is not one of"),
+    ({"created_date": "2019-03-01T10:15:00\x00Z"}, "created_date", "Must be a time like"),
+    ({"_id": "5c68a588fc924b00178bf14\x00"}, "_id", "Must be 24 lowercase hex"),
+]
 
 
 
@@ -137,6 +159,61 @@ class TestImport:
         assert any(line.startswith("line 5 [E] created_date: Must be a time") for line in lines)
         assert MarketplaceOrder.objects.filter(external_id="F").exists()
         assert len(write_counts()[0]) == len(before[0]) + 1
+
+    @pytest.mark.parametrize("changes, field, text", BAD_IMPORT_FIELDS)
+    def test_out_of_range_import_fields_are_rejected_rows(self, demo, tmp_path, changes,
+                                                          field, text):
+        path = write_jsonl(tmp_path / "one.jsonl",
+                           [order_record(**{"external_id": "R-1", **changes})])
+        before = write_counts()
+        status, out, err = run("import_orders", "marketplace", path)
+        assert status == 1 and "rejected 1" in out
+        assert f"] {field}: " in err and text in err, err
+        assert write_counts() == before
+
+    @pytest.mark.parametrize("raw, text", [
+        ("1e400", "Must be a whole number, got inf."),
+        ("99999999999999999999", f"At most {MAX_VERSION}, got 99999999999999999999."),
+        ("Infinity", None),  # not JSON: the line is refused as such
+    ])
+    def test_a_version_beyond_any_number_is_a_rejected_row(self, demo, tmp_path, raw, text):
+        path = tmp_path / "one.jsonl"
+        path.write_text(json.dumps(order_record(external_id="R-1", __v=12345))
+                        .replace("12345", raw) + "\n")
+        status, out, err = run("import_orders", "marketplace", str(path))
+        assert status == 1 and "rejected 1" in out
+        if text:
+            assert f"line 1 [R-1] __v: {text}" in err, err
+        else:
+            assert "line 1 json: not valid JSON" in err, err
+        assert not MarketplaceOrder.objects.filter(external_id="R-1").exists()
+
+    def test_the_largest_version_and_a_csv_version_beyond_it(self, demo, tmp_path):
+        text = (EXAMPLES / "marketplace-orders.csv").read_text()
+        path = tmp_path / "orders.csv"
+        path.write_text(text.replace("2019-03-01T10:15:00.000Z,1,",
+                                     f"2019-03-01T10:15:00.000Z,{MAX_VERSION + 1},"))
+        status, out, err = run("import_orders", "marketplace", str(path))
+        assert status == 1 and "created 1, updated 0, unchanged 0, rejected 1" in out
+        assert (f"line 3 [shop-A-1002] __v: At most {MAX_VERSION}, got {MAX_VERSION + 1}."
+                in err), err
+        path.write_text(text.replace("2019-03-01T10:15:00.000Z,1,",
+                                     f"2019-03-01T10:15:00.000Z,{MAX_VERSION},"))
+        status, out, err = run("import_orders", "marketplace", str(path))
+        assert (status, err) == (0, "")
+        assert MarketplaceOrder.objects.get(external_id="shop-A-1002").version == MAX_VERSION
+
+    @pytest.mark.parametrize("batch_size", ["1", "50"])
+    def test_a_nul_in_a_batch_rejects_its_row_only(self, demo, tmp_path, batch_size):
+        path = write_jsonl(tmp_path / "batch.jsonl", [
+            order_record(external_id="K-1"), order_record(external_id="K-\x00"),
+            order_record(external_id="K-3")])
+        status, out, err = run("import_orders", "marketplace", path, "--batch-size",
+                               batch_size)
+        assert status == 1 and out.startswith("created 2, updated 0, unchanged 0, rejected 1")
+        assert f"line 2 [K-\x00] external_id: {NUL_TEXT}" in err, err
+        assert set(MarketplaceOrder.objects.filter(external_id__startswith="K-")
+                   .values_list("external_id", flat=True)) == {"K-1", "K-3"}
 
     def test_bad_csv_cells_are_named_and_errors_file_can_be_fed_back(self, demo, tmp_path):
         text = (EXAMPLES / "marketplace-orders.csv").read_text().replace(
@@ -311,6 +388,28 @@ class TestCatalog:
         assert not Record.objects.filter(public_id="aaaaaaaaaaaaaaaaaaaaaaaa").exists()
         assert Record.objects.get(public_id=RECORD_ID).merchant.public_id == MERCHANT_ID
         assert Record.objects.filter(public_id="cccccccccccccccccccccccc").exists()
+
+
+    @pytest.mark.parametrize("batch_size", ["1", "50"])
+    def test_a_nul_in_a_merchant_id_rejects_its_row_only(self, demo, tmp_path, batch_size):
+        record = {"merchant_id": MERCHANT_ID, "artist": "A", "title": "T", "price": 10,
+                  "condition": "VG"}
+        path = write_jsonl(tmp_path / "records.jsonl", [
+            {**record, "_id": "aaaaaaaaaaaaaaaaaaaaaaaa"},
+            {**record, "_id": "bbbbbbbbbbbbbbbbbbbbbbbb", "merchant_id": "\x00" * 24},
+            {**record, "_id": "cccccccccccccccccccccccc", "artist": "A\x00"},
+            {**record, "_id": "dddddddddddddddddddddddd"},
+        ])
+        status, out, err = run("import_catalog", "marketplace", path, "--batch-size",
+                               batch_size)
+        assert status == 1 and out.startswith("created 2, updated 0, unchanged 0, rejected 2")
+        assert ("line 2 [bbbbbbbbbbbbbbbbbbbbbbbb] merchant_id: Must be 24 lowercase hex "
+                "characters") in err, err
+        assert f"line 3 [cccccccccccccccccccccccc] artist: {NUL_TEXT}" in err, err
+        assert set(Record.objects.filter(public_id__in=["aaaaaaaaaaaaaaaaaaaaaaaa",
+                                                        "dddddddddddddddddddddddd"])
+                   .values_list("public_id", flat=True)) == {"aaaaaaaaaaaaaaaaaaaaaaaa",
+                                                             "dddddddddddddddddddddddd"}
 
 
 class TestInterruption:
