@@ -82,6 +82,9 @@ def test_bad_create_bodies_are_400_naming_the_field(client, demo, body, field, t
         ("comments%5Bfirst%5D=A", "comments[first]", "comments[]"),
         ("status=Lost", "status", "'Lost' is not one of: In progress, Completed, Cancelled."),
         ("__v=one", "__v", "Must be a whole number"),
+        ("__v=%C2%B2", "__v", "Must be a whole number"),  # "²": a digit to str.isdigit
+        ("__v=" + "9" * 5000, "__v", "Must be a whole number"),
+        ("__v=" + "9" * 30, "__v", "At most 2147483647"),
         ("paypal_email=nobody", "paypal_email", "not a valid email"),
         ("shipping_address1=", "shipping_address1", "This field is required."),
         ("", "", "Nothing to update"),
