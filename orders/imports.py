@@ -25,7 +25,6 @@ import csv
 import gc
 import json
 import os
-import re
 import sys
 import time
 from abc import ABC, abstractmethod
@@ -230,7 +229,7 @@ def json_loads(text: bytes) -> Any:
     NaN and Infinity). orjson, four times faster, where it agrees: not where a number has
     19 digits or more, which it would read as a float where the standard library reads an
     integer (such a line goes to the standard library)."""
-    if LONG_DIGIT_RUN.search(text) is None:
+    if text.translate(DIGITS_AS_ZEROS).find(NINETEEN_DIGITS) < 0:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -238,7 +237,8 @@ def json_loads(text: bytes) -> Any:
     return json.loads(text, parse_constant=refuse_constant)
 
 
-LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
+DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")  # (quicker than a regex)
+NINETEEN_DIGITS = b"0" * 19
 
 
 def refuse_constant(name: str):
