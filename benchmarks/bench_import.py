@@ -11,7 +11,8 @@ database it (re)creates:
 1. the importer, as an operator runs it (`manage.py import_orders wholesale FILE`) in a
    child process: end to end rate and that process's peak memory; once as the
    superuser (which may skip the row-by-row foreign key triggers after checking the
-   references set-based), once as an ordinary application role (which may not);
+   references set-based), once as an ordinary application role (which may not); and
+   once more over the same file (a re-run: nothing changes);
 2. plain Django: parse the same file, price the lines with the same functions, and
    `bulk_create` orders, lines and history events (no validation);
 3. a raw COPY of the same rows, formatted beforehand (the database's floor), with the
@@ -71,6 +72,10 @@ def main():
         print(f"importer (import_orders, PostgreSQL): {seconds:6.2f} s "
               f"{importer_rate:10,.0f} lines/s  peak memory {peak_mb:,.0f} MB")
         print(f"  its summary: {output.strip().splitlines()[-1]}")
+        seconds, _, output = run_importer(path, args.batch_size, os.environ)
+        check_imported(args.orders, lines)
+        print(f"  re-run of the same file:            {seconds:6.2f} s "
+              f"{lines / seconds:10,.0f} lines/s  ({output.split(':')[0]})")
 
         empty_order_tables()
         role_url = ordinary_role_url(args.database_url)
