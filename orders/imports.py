@@ -40,6 +40,8 @@ import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from orders import db
+
 ERRORS_KEY = "_errors"  # errors written back into a rejected record; ignored on re-import
 
 
@@ -188,9 +190,6 @@ class CatalogImporter(Importer):
             item.outcome = Outcome(outcome)
 
 
-MAX_ID = 2**63 - 1  # the largest primary key (a bigint)
-
-
 def own_orders_named(model, external_ids: set[str], prefix: str) -> set[str]:
     """Of these external ids, those naming one of our own orders: `<prefix><id>`, which
     export_orders writes for an order that has no external id, is order <id> itself when
@@ -200,7 +199,7 @@ def own_orders_named(model, external_ids: set[str], prefix: str) -> set[str]:
     for external_id in external_ids:
         number = external_id.removeprefix(prefix)
         if (external_id.startswith(prefix) and number.isascii() and number.isdigit()
-                and str(int(number)) == number and int(number) <= MAX_ID):
+                and str(int(number)) == number and int(number) <= db.MAX_ID):
             ids[int(number)] = external_id
     if not ids:
         return set()

@@ -105,15 +105,19 @@ class WholesaleOrderImporter(OrderImporter):
         """Validate (the API's rules), price and format, with one lookup each of the
         accounts, users and products the batch's records name."""
         records = [item.record for item in items]
+        # (only values a column can hold: an id beyond a bigint or a NUL in an email is
+        # no account or user, which validate() then says)
         accounts = set(
             TradeAccount.objects.filter(
-                pk__in={r["account"] for r in records if type(r.get("account")) is int}
+                pk__in={r["account"] for r in records
+                        if type(r.get("account")) is int and 0 < r["account"] <= db.MAX_ID}
             ).values_list("pk", flat=True)
         )  # a few accounts: a plain IN
         users = dict(
             get_user_model().objects.filter(
                 email__in={r["created_by"] for r in records
-                           if isinstance(r.get("created_by"), str)}
+                           if isinstance(r.get("created_by"), str)
+                           and services.NUL not in r["created_by"]}
             ).values_list("email", "pk")
         )
         products = CATALOG.products_by_code(
@@ -208,6 +212,8 @@ class WholesaleOrderImporter(OrderImporter):
         if external_id is not None and (not isinstance(external_id, str) or not external_id
                                         or len(external_id) > 100):
             item.reject("external_id", "Must be a string of 1 to 100 characters.")
+        elif external_id is not None and services.NUL in external_id:
+            item.reject("external_id", services.NUL_MESSAGE)
         if item.errors:
             return None
         return account_id, cleaned, extra
@@ -512,7 +518,7 @@ def new_order_ids(count: int) -> list[int]:
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or services.NUL in value:  # (fromisoformat takes a NUL)
         return None
     try:
         parsed = parse_datetime(value.replace(" ", "T", 1))

@@ -396,3 +396,24 @@ def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo,
     assert [(line.product_code, line.quantity) for line in order.lines.order_by("position")] == [
         (codes[(4321 + n) % 4], n + 1) for n in range(5)]
     assert order.total_price == sum(line.line_price for line in order.lines.all())
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"account": 10**30}, "account"),
+    ({"account": -(10**30)}, "account"),
+    ({"created_by": "john\u0000@example.com"}, "created_by"),
+    ({"external_id": "erp\u0000"}, "external_id"),
+    ({"order_state": "OPEN\u0000"}, "order_state"),
+    ({"created_at": "2017-02-27\u000014:35:50"}, "created_at"),
+])
+def test_values_beyond_the_database_are_rejected_rows(demo, tmp_path, changes, field):
+    """Owner and history fields the API does not take: out of the columns' range they
+    are a rejected row naming the field, and the batch's other orders are imported."""
+    path = write_jsonl(tmp_path / "bad.jsonl", [
+        record(demo, customer_order_no="GOOD-1"), record(demo, customer_order_no="BAD-1")
+        | changes])
+    status, out, err = run("import_orders", "wholesale", path)
+    assert status == 1, err
+    assert "created 1," in out and "rejected 1" in out
+    assert "line 2 [" in err and f"] {field}:" in err
+    assert not WholesaleOrder.objects.filter(customer_order_no="BAD-1").exists()
