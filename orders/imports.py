@@ -22,22 +22,26 @@ natural key where it has one), so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import csv
+import ctypes
 import gc
 import json
+import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from queue import Full, Queue
-from threading import Thread
+from queue import Empty
 from typing import IO, Any
 
 import orjson
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 
 from orders import db
@@ -455,33 +459,37 @@ def run_import(
     Without --atomic or --dry-run each batch is its own transaction. With either, the
     whole run is one transaction, rolled back for a dry run or when any row was rejected.
 
-    On PostgreSQL the batches are written by a second thread, on its own connection,
-    while this one reads and prepares the next batch: the database works while Python
-    parses and validates. (Not inside a transaction of the caller's, which the second
-    connection could not see, nor on SQLite, whose writes are in this process anyway.)
+    On PostgreSQL the batches are written by a second process, on its own connection,
+    while this one reads and prepares the next batch: the database and the writer work
+    while this process parses and validates (threads would share one interpreter lock).
+    Not inside a transaction of the caller's, which another connection could not see,
+    nor on SQLite, whose writes happen in this process anyway.
     """
     stats = ImportStats(noun=importer.noun)
+    one_transaction = atomic or dry_run
 
     def prepared(batches: Iterable[list[SourceItem]]) -> Iterator[list[SourceItem]]:
         for batch in batches:
             importer.prepare_batch(readable(batch))
             yield batch
 
-    def write(batch: list[SourceItem]) -> None:
-        ready = readable(batch)
-        if ready:
-            try:
-                with transaction.atomic():
-                    importer.import_batch(ready, actor=actor)
-            except IntegrityError:
-                # Someone else (an API client) wrote one of these orders between the
-                # batch's checks and its insert; the batch was undone whole. Once more, it
-                # finds that order and follows the rule for existing ones.
-                for item in ready:
-                    item.errors.clear()
-                    item.outcome = None
-                with transaction.atomic():
-                    importer.import_batch(ready, actor=actor)
+    def write(ready: list[SourceItem]) -> None:
+        if not ready:
+            return
+        try:
+            with transaction.atomic():
+                importer.import_batch(ready, actor=actor)
+        except IntegrityError:
+            # Someone else (an API client) wrote one of these orders between the batch's
+            # checks and its insert; the batch was undone whole. Once more, it finds that
+            # order and follows the rule for existing ones.
+            for item in ready:
+                item.errors.clear()
+                item.outcome = None
+            with transaction.atomic():
+                importer.import_batch(ready, actor=actor)
+
+    def report(batch: list[SourceItem]) -> None:
         for item in batch:
             stats.count(item, importer)
             for error in item.errors:
@@ -492,27 +500,30 @@ def run_import(
         if on_batch:
             on_batch(stats)
 
-    def write_all(batches: Iterable[list[SourceItem]]) -> bool:
-        if not (atomic or dry_run):
-            for batch in batches:
-                write(batch)
-            return False
-        try:
-            with transaction.atomic():
-                for batch in batches:
-                    write(batch)
-                if dry_run or stats.rejected:
-                    raise _RollBack
-        except _RollBack:
-            return True
-        return False
+    def roll_back_wanted() -> bool:
+        return dry_run or stats.rejected > 0
 
     batches = prepared(batched(items, batch_size))
     with collector_tuned_for_bulk():
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            rolled_back = in_writer_thread(write_all, batches)
+            writer = WriterProcess(write, one_transaction=one_transaction)
+            rolled_back = writer.run(batches, report, roll_back_wanted)
+        elif one_transaction:
+            try:
+                with transaction.atomic():
+                    for batch in batches:
+                        write(readable(batch))
+                        report(batch)
+                    if roll_back_wanted():
+                        raise _RollBack
+                rolled_back = False
+            except _RollBack:
+                rolled_back = True
         else:
-            rolled_back = write_all(batches)
+            for batch in batches:
+                write(readable(batch))
+                report(batch)
+            rolled_back = False
     return stats, rolled_back
 
 
@@ -536,60 +547,118 @@ def readable(batch: list[SourceItem]) -> list[SourceItem]:
     return [item for item in batch if item.record is not None and not item.errors]
 
 
-_END = object()
+class WriterProcess:
+    """Writes batches in a forked process with its own database connection, while this
+    process prepares the next ones; each written batch's outcomes come back to be
+    reported here, in order. At most two batches are with the writer at a time.
 
+    Items travel as (line, record, prepared): the record only when nothing was prepared
+    (what the writer needs then), and `prepared` as its class pickles it (compactly, for
+    wholesale). The writer dies with this process (a kill -9 leaves no orphan writing).
+    """
 
-class _Stopped(Exception):
-    """The reading thread failed: the writer stops (rolling back a run-wide transaction)."""
+    def __init__(self, write, *, one_transaction: bool):
+        self.write = write
+        self.one_transaction = one_transaction
+        context = multiprocessing.get_context("fork")
+        self.inbox, self.outbox = context.Queue(), context.Queue()
+        connections.close_all()  # the child must not share this process's connections
+        self.process = context.Process(target=self.main, name="import-writer", daemon=True)
 
+    # --- this process -----------------------------------------------------------------
 
-def in_writer_thread(write_all, batches: Iterator[list[SourceItem]]):
-    """`write_all(batches)` in a second thread (with its own database connection) fed
-    through a queue of one batch, while this thread produces the batches. Memory holds at
-    most three batches: one being written, one queued, one being prepared."""
-    queue: Queue = Queue(maxsize=1)
-    outcome: dict[str, Any] = {}
-
-    def queued() -> Iterator[list[SourceItem]]:
-        while (batch := queue.get()) is not _END:
-            if isinstance(batch, BaseException):
-                raise _Stopped from batch
-            yield batch
-
-    def run() -> None:
+    def run(self, batches: Iterable[list[SourceItem]], report, roll_back_wanted) -> bool:
+        self.process.start()
+        in_flight: deque[list[SourceItem]] = deque()
         try:
-            outcome["result"] = write_all(queued())
-        except BaseException as exc:  # handed to the reading thread, which raises it
-            outcome["error"] = exc
-        finally:
-            connection.close()  # this thread's own connection
+            for batch in batches:
+                self.inbox.put([(item.line, None if item.prepared is not None else item.record,
+                                 item.prepared) for item in readable(batch)])
+                in_flight.append(batch)
+                if len(in_flight) > 1:
+                    self.settle(in_flight.popleft(), report)
+            while in_flight:
+                self.settle(in_flight.popleft(), report)
+            self.inbox.put(("end", roll_back_wanted()))
+            rolled_back = self.receive()
+        except BaseException:
+            self.inbox.put(("abort",))  # a bad file, ^C or the writer's error: stop it
+            self.process.join(timeout=60)
+            raise
+        self.process.join(timeout=60)
+        return rolled_back
 
-    writer = Thread(target=run, name="import-writer", daemon=True)
-    writer.start()
+    def settle(self, batch: list[SourceItem], report) -> None:
+        """Take the writer's outcomes for the oldest batch sent, and report it."""
+        for item, (outcome, errors) in zip(readable(batch), self.receive(), strict=True):
+            item.outcome = Outcome(outcome) if outcome else None
+            item.errors = [RowError(item.line, "", field_name, message)
+                           for field_name, message in errors]
+        report(batch)
 
-    def put(message) -> bool:
-        """Queue a message unless the writer has stopped (it raised)."""
-        while writer.is_alive():
+    def receive(self):
+        while True:
             try:
-                queue.put(message, timeout=0.1)
-                return True
-            except Full:
+                kind, value = self.outbox.get(timeout=1)
+            except Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(f"the import's writer process ended unexpectedly "
+                                       f"(exit code {self.process.exitcode})") from None
                 continue
-        return False
+            if kind == "error":
+                raise value
+            return value
 
+    # --- the writer process -----------------------------------------------------------
+
+    def main(self) -> None:
+        die_with_parent()
+        try:
+            if not self.one_transaction:
+                self.write_until_end()
+                self.outbox.put(("done", False))
+                return
+            try:
+                with transaction.atomic():
+                    end = self.write_until_end()
+                    if end[0] == "abort" or end[1]:
+                        raise _RollBack
+                self.outbox.put(("done", False))
+            except _RollBack:
+                self.outbox.put(("done", True))
+        except BaseException as exc:  # raised in the reading process
+            self.outbox.put(("error", picklable(exc)))
+        finally:
+            connections.close_all()
+            self.outbox.close()
+            self.outbox.join_thread()
+
+    def write_until_end(self) -> tuple:
+        while not isinstance(message := self.inbox.get(), tuple):
+            items = [SourceItem(line, record, prepared=prepared)
+                     for line, record, prepared in message]
+            self.write(items)
+            self.outbox.put(("written", [
+                (item.outcome.value if item.outcome else None,
+                 [(error.field, error.message) for error in item.errors])
+                for item in items]))
+        return message
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (else it is left running)."""
     try:
-        for batch in batches:
-            if not put(batch):
-                break
-    except BaseException as exc:  # a bad file or ^C: stop the writer, then raise
-        put(exc)
-        writer.join()
-        raise
-    put(_END)
-    writer.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def error_record(item: SourceItem) -> dict:

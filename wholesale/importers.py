@@ -16,7 +16,7 @@ orders exist and writes.
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -57,7 +57,7 @@ class PreparedOrder:
     id and number (given when it is written)."""
 
     __slots__ = ("account_id", "fields", "lines", "extra", "totals", "order_text",
-                 "line_texts")
+                 "lines_text")
 
     def __init__(self, account_id: int, fields: dict, lines: list, extra: dict,
                  priced: list, now: str):
@@ -67,10 +67,51 @@ class PreparedOrder:
         self.extra = extra
         self.totals = order_totals([figures for figures, _ in priced])
         self.order_text = order_copy_text(self, now)
-        # each line's row after its order_id: position, quantity, product snapshot, figures
-        self.line_texts = [
+        # the lines' rows, each after its order_id: position, quantity, product, figures
+        self.lines_text = "".join([
             f"\t{position}\t{line.quantity}\t{text}\n"
-            for position, (line, (_, text)) in enumerate(zip(lines, priced, strict=True))]
+            for position, (line, (_, text)) in enumerate(zip(lines, priced, strict=True))])
+
+    def lines_copy_text(self, order_id: int) -> str:
+        """The lines' rows with their order_id (COPY text escapes newlines inside fields,
+        so each newline ends a row)."""
+        prefix = str(order_id)
+        return prefix + self.lines_text[:-1].replace("\n", "\n" + prefix) + "\n"
+
+    def __reduce__(self):
+        """Pickled for the writer process (orders.imports.WriterProcess) with what writing
+        needs, as flat tuples (pickling costs per object): the products by id and code (a
+        revisit fetches them), no totals (the order text has them)."""
+        lines = tuple(value for product, quantity in self.lines
+                      for value in (product.pk, product.product_code, quantity))
+        return (unpickle_prepared_order, (
+            self.account_id, tuple(self.fields[name] for name in ORDER_FIELDS), lines,
+            tuple(self.extra[name] for name in EXTRA_FIELDS), self.order_text,
+            self.lines_text))
+
+
+class ProductRef(NamedTuple):
+    """A product as a prepared order crosses to the writer process: enough to lock it,
+    name it and compare lines; `lines_with_products` turns it back into a Product."""
+
+    pk: int
+    product_code: str
+
+
+def unpickle_prepared_order(account_id, fields, lines, extra, order_text, lines_text):
+    order = PreparedOrder.__new__(PreparedOrder)
+    order.account_id = account_id
+    order.fields = dict(zip(ORDER_FIELDS, fields, strict=True))
+    order.lines = [services.OrderLineInput(ProductRef(lines[i], lines[i + 1]), lines[i + 2])
+                   for i in range(0, len(lines), 3)]
+    order.extra = dict(zip(EXTRA_FIELDS, extra, strict=True))
+    order.totals, order.order_text, order.lines_text = None, order_text, lines_text
+    return order
+
+
+# What validate() keeps of a record beyond the API body (PreparedOrder.extra).
+EXTRA_FIELDS = ["order_state", "carriage_tba", "created_at", "created_by", "created_by_id",
+                "external_id"]
 
 
 class WholesaleOrderImporter(OrderImporter):
@@ -193,7 +234,8 @@ class WholesaleOrderImporter(OrderImporter):
             item.reject("account", f"No trade account with id {account_id!r}.")
         extra = {"order_state": record.get("order_state") or State.OPEN,
                  "carriage_tba": record.get("carriage_tba", False),
-                 "created_at": None, "created_by_id": None,  # None: the import's time
+                 "created_at": None,  # None: the import's time
+                 "created_by": record.get("created_by"), "created_by_id": None,
                  "external_id": record.get("external_id")}
         if extra["order_state"] not in STATES:
             item.reject("order_state", f"{extra['order_state']!r} is not one of: "
@@ -222,6 +264,9 @@ class WholesaleOrderImporter(OrderImporter):
         """An order that exists: the API's create-or-update rule, one order at a time."""
         prepared = item.prepared
         cleaned, lines, extra = prepared.fields, prepared.lines, prepared.extra
+        lines = lines_with_products(item, lines)
+        if lines is None:
+            return
         order = services.order_locked_by_customer_order_no(
             TradeAccount(pk=prepared.account_id), cleaned["customer_order_no"])
         if order_matches(order, cleaned, lines, extra):
@@ -264,6 +309,23 @@ class WholesaleOrderImporter(OrderImporter):
     def csv_rows(self, record: dict) -> list[dict]:
         order = {name: record.get(name, "") for name in CSV_ORDER_COLUMNS}
         return [{**order, **product} for product in record["products"]]
+
+
+def lines_with_products(item: SourceItem, lines: list) -> list | None:
+    """The lines with Product objects (a prepared order from the writer process carries
+    ProductRefs); None, and the item rejected, if a product has gone since."""
+    refs = [line.product.pk for line in lines if isinstance(line.product, ProductRef)]
+    if not refs:
+        return lines
+    products = Product.objects.in_bulk(refs)
+    for index, (product, _) in enumerate(lines):
+        if product.pk not in products:
+            item.reject(f"products[{index}].product_code",
+                        f"Unknown or inactive product_code {product.product_code!r}.")
+    if item.errors:
+        return None
+    return [services.OrderLineInput(products[product.pk], quantity)
+            for product, quantity in lines]
 
 
 def revisits_unchanged(items: list[SourceItem]) -> list[SourceItem]:
@@ -339,10 +401,8 @@ def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]
     order_text = "".join(
         f"{order_id}\t{number}\t{order.order_text}"
         for order, order_id, number in zip(orders, order_ids, numbers, strict=True))
-    line_text = "".join(
-        f"{order_id}{line}"
-        for order, order_id in zip(orders, order_ids, strict=True)
-        for line in order.line_texts)
+    line_text = "".join([order.lines_copy_text(order_id)
+                         for order, order_id in zip(orders, order_ids, strict=True)])
     now = timezone.now().isoformat()
     actor_text = db.copy_value(actor_id)
     event_text = "".join(
@@ -370,7 +430,7 @@ def references_locked(items: list[SourceItem]) -> list[SourceItem]:
         if order.account_id not in accounts:
             item.reject("account", f"No trade account with id {order.account_id!r}.")
         if order.extra["created_by_id"] and order.extra["created_by_id"] not in users:
-            item.reject("created_by", f"No user with email {item.record['created_by']!r}.")
+            item.reject("created_by", f"No user with email {order.extra['created_by']!r}.")
         for index, line in enumerate(order.lines):
             if line.product.pk not in products:
                 item.reject(f"products[{index}].product_code",

@@ -1,12 +1,12 @@
-"""The pipelined import on PostgreSQL: batches are written by a second thread, on its own
-connection, while the next batch is read and prepared (orders.imports.run_import).
+"""The pipelined import on PostgreSQL: batches are written by a second process, on its
+own connection, while the next batch is read and prepared (orders.imports.run_import).
 
 These tests commit for real (transaction=True): the writer's connection cannot see a
-test's open transaction, so within one the import runs in a single thread instead.
+test's open transaction, so within one the import runs in a single process instead.
 """
 
 import json
-import threading
+import os
 from io import StringIO
 
 import pytest
@@ -46,33 +46,31 @@ def imported():
     return CustomerPanelOrder.objects.filter(external_id__startswith="p-")
 
 
-class ThreadRecordingImporter(type(order_importer)):
-    """Remembers which thread prepared and which wrote each batch."""
+class WriterCheckingImporter(type(order_importer)):
+    """Prepares in the reading process and refuses to write there; can fail midway."""
 
     def __init__(self, fail_on_batch=0):
-        self.prepared_in, self.written_in = set(), set()
+        self.reader_pid = os.getpid()
         self.fail_on_batch = fail_on_batch
         self.batches = 0
 
     def prepare_batch(self, items):
-        self.prepared_in.add(threading.current_thread().name)
+        assert os.getpid() == self.reader_pid
 
     def import_batch(self, items, *, actor=None):
-        self.written_in.add(threading.current_thread().name)
-        self.batches += 1
+        assert os.getpid() != self.reader_pid, "written by the reading process"
+        self.batches += 1  # (in the writer's copy of this importer)
         if self.batches == self.fail_on_batch:
             super().import_batch(items[:1], actor=actor)  # part of the batch, then a failure
             raise Interrupted
         super().import_batch(items, actor=actor)
 
 
-def test_batches_are_written_by_the_writer_thread_and_reported_in_full(demo):
-    importer = ThreadRecordingImporter()
+def test_batches_are_written_by_the_writer_process_and_reported_in_full(demo):
     errors = []
-    stats, rolled_back = run_import(importer, items(23, bad_every=10), batch_size=5,
-                                    atomic=False, dry_run=False, on_error=errors.append)
-    assert importer.prepared_in == {threading.current_thread().name}
-    assert importer.written_in == {"import-writer"}
+    stats, rolled_back = run_import(WriterCheckingImporter(), items(23, bad_every=10),
+                                    batch_size=5, atomic=False, dry_run=False,
+                                    on_error=errors.append)
     assert (stats.created, stats.rejected, rolled_back) == (20, 3, False)
     assert [item.line for item in errors] == [1, 11, 21]
     assert imported().count() == 20
@@ -81,7 +79,7 @@ def test_batches_are_written_by_the_writer_thread_and_reported_in_full(demo):
 
 def test_a_failure_in_the_writer_is_raised_and_leaves_the_whole_batches_before_it(demo):
     with pytest.raises(Interrupted):
-        run_import(ThreadRecordingImporter(fail_on_batch=3), items(40), batch_size=5,
+        run_import(WriterCheckingImporter(fail_on_batch=3), items(40), batch_size=5,
                    atomic=False, dry_run=False)
     assert imported().count() == 10  # batches 1 and 2; the third was undone whole
     stats, _ = run_import(order_importer, items(40), batch_size=5, atomic=False,
@@ -92,7 +90,7 @@ def test_a_failure_in_the_writer_is_raised_and_leaves_the_whole_batches_before_i
 @pytest.mark.parametrize("flag", ["atomic", "dry_run"])
 def test_a_failure_in_the_writer_of_a_one_transaction_run_writes_nothing(demo, flag):
     with pytest.raises(Interrupted):
-        run_import(ThreadRecordingImporter(fail_on_batch=3), items(40), batch_size=5,
+        run_import(WriterCheckingImporter(fail_on_batch=3), items(40), batch_size=5,
                    **{"atomic": False, "dry_run": False, flag: True})
     assert imported().count() == 0
 
