@@ -82,11 +82,10 @@ class PreparedOrder:
         """Pickled for the writer process (orders.imports.WriterProcess) with what writing
         needs, as flat tuples (pickling costs per object): the products by id and code (a
         revisit fetches them), no totals (the order text has them)."""
-        lines = tuple(value for product, quantity in self.lines
-                      for value in (product.pk, product.product_code, quantity))
         return (unpickle_prepared_order, (
-            self.account_id, tuple(self.fields[name] for name in ORDER_FIELDS), lines,
-            tuple(self.extra[name] for name in EXTRA_FIELDS), self.order_text,
+            self.account_id, tuple(map(self.fields.__getitem__, ORDER_FIELDS)),
+            [(product.pk, product.product_code, quantity) for product, quantity in self.lines],
+            tuple(map(self.extra.__getitem__, EXTRA_FIELDS)), self.order_text,
             self.lines_text))
 
 
@@ -102,8 +101,8 @@ def unpickle_prepared_order(account_id, fields, lines, extra, order_text, lines_
     order = PreparedOrder.__new__(PreparedOrder)
     order.account_id = account_id
     order.fields = dict(zip(ORDER_FIELDS, fields, strict=True))
-    order.lines = [services.OrderLineInput(ProductRef(lines[i], lines[i + 1]), lines[i + 2])
-                   for i in range(0, len(lines), 3)]
+    order.lines = [services.OrderLineInput(ProductRef(pk, code), quantity)
+                   for pk, code, quantity in lines]
     order.extra = dict(zip(EXTRA_FIELDS, extra, strict=True))
     order.totals, order.order_text, order.lines_text = None, order_text, lines_text
     return order
