@@ -67,3 +67,18 @@ def run_subprocess(*args) -> subprocess.CompletedProcess:
     command, env = subprocess_command(*args)
     return subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True,
                           text=True)
+
+
+def events_by_order(model, keys: dict) -> dict:
+    """Each order's history as (action, via, from, to, note) rows, keyed by keys[pk];
+    events of an order that does not exist are under None."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from orders.models import OrderEvent
+
+    events: dict = {}
+    for event in OrderEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(model)).order_by("id"):
+        events.setdefault(keys.get(event.object_id), []).append(
+            (event.action, event.via, event.from_state, event.to_state, event.note))
+    return events

@@ -11,7 +11,7 @@ from django.db.models import Count
 from labs import services
 from labs.models import Assay, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.models import OrderEvent
-from tests.commands import kill_9_when, run_subprocess, write_jsonl
+from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
 from tests.labs.test_lifecycle import BAD_DATA
 
@@ -585,13 +585,9 @@ class TestInterruption:
 
     @staticmethod
     def events_by_order():
-        keys = {pk: external_id or f"labs-{pk}" for pk, external_id in
-                LabOrder.objects.values_list("pk", "external_id")}
-        events: dict[str, list] = {}
-        for event in OrderEvent.objects.filter(content_type__model="laborder").order_by("id"):
-            events.setdefault(keys.get(event.object_id), []).append(
-                (event.action, event.via, event.from_state, event.to_state, event.note))
-        return events
+        return events_by_order(LabOrder, {
+            pk: external_id or f"labs-{pk}"
+            for pk, external_id in LabOrder.objects.values_list("pk", "external_id")})
 
     @pytest.mark.postgres
     @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from marketplace.models import MarketplaceOrder, Record
 from orders.models import OrderEvent
-from tests.commands import kill_9_when, run_subprocess, write_jsonl
+from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
 from tests.conftest import bearer
 from tests.marketplace.conftest import write_counts
@@ -438,13 +438,8 @@ class TestInterruption:
 
     @staticmethod
     def events_by_order():
-        content_type = ContentType.objects.get_for_model(MarketplaceOrder)
-        public_ids = dict(MarketplaceOrder.objects.values_list("pk", "public_id"))
-        events: dict[str, list] = {}
-        for event in OrderEvent.objects.filter(content_type=content_type).order_by("id"):
-            events.setdefault(public_ids.get(event.object_id), []).append(
-                (event.action, event.via, event.from_state, event.to_state, event.note))
-        return events
+        return events_by_order(MarketplaceOrder, dict(
+            MarketplaceOrder.objects.values_list("pk", "public_id")))
 
     @pytest.mark.postgres
     @pytest.mark.django_db(transaction=True)

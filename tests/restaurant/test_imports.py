@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
-from tests.commands import kill_9_when, run_subprocess, write_jsonl
+from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
@@ -449,14 +449,9 @@ class TestInterruption:
 
     @staticmethod
     def events_by_order():
-        content_type = ContentType.objects.get_for_model(Order)
-        keys = {pk: external_id or f"restaurant-{pk}" for pk, external_id in
-                Order.objects.values_list("pk", "external_id")}
-        events: dict[str, list] = {}
-        for event in OrderEvent.objects.filter(content_type=content_type).order_by("id"):
-            events.setdefault(keys.get(event.object_id), []).append(
-                (event.action, event.via, event.from_state, event.to_state, event.note))
-        return events
+        return events_by_order(Order, {
+            pk: external_id or f"restaurant-{pk}"
+            for pk, external_id in Order.objects.values_list("pk", "external_id")})
 
     @pytest.mark.postgres
     @pytest.mark.django_db(transaction=True)
