@@ -211,6 +211,17 @@ def own_orders_named(model, external_ids: set[str], prefix: str) -> set[str]:
     return {ids[pk] for pk in own.values_list("pk", flat=True)}
 
 
+def external_ids_imported(model, records: Iterable[dict], prefix: str) -> set[str]:
+    """Of the records' external ids, those imported before: an order of `model` has it,
+    or it is the key export_orders wrote for one of our own orders. Two queries a batch."""
+    external_ids = {r["external_id"] for r in records
+                    if isinstance(r.get("external_id"), str) and r["external_id"]
+                    and "\x00" not in r["external_id"]}
+    taken = set(model.objects.filter(external_id__in=external_ids)
+                .values_list("external_id", flat=True)) if external_ids else set()
+    return taken | own_orders_named(model, external_ids - taken, prefix)
+
+
 # --- reading -------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from orders.imports import (
     Outcome,
     SourceItem,
     errors_from_validation,
-    own_orders_named,
+    external_ids_imported,
 )
 from panels import services
 from panels.api.serializers import CREATED_AT_FORMAT, OrderCreateSerializer
@@ -56,6 +56,8 @@ class PanelsOrderImporter(OrderImporter):
         return len(items) if isinstance(items, list) else 1
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
+        imported = external_ids_imported(CustomerPanelOrder, [item.record for item in items],
+                                         EXPORT_PREFIX)
         for item in items:
             payload = OrderImportSerializer(data=item.record)
             if not payload.is_valid():
@@ -64,7 +66,7 @@ class PanelsOrderImporter(OrderImporter):
                 continue
             data = payload.validated_data
             external_id = data.get("external_id")
-            if external_id and already_imported(external_id):
+            if external_id in imported:  # before, or earlier in this batch
                 item.outcome = Outcome.UNCHANGED
                 continue
             customer = Customer.objects.filter(pk=data["customer_id"]).first()
@@ -88,6 +90,8 @@ class PanelsOrderImporter(OrderImporter):
                     item.reject(name, message)
                 continue
             item.outcome = Outcome.CREATED
+            if external_id:
+                imported.add(external_id)
 
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         orders = CustomerPanelOrder.objects.prefetch_related("items__panel").order_by("id")
@@ -104,13 +108,6 @@ class PanelsOrderImporter(OrderImporter):
     def csv_rows(self, record: dict) -> list[dict]:
         order = {k: record[k] for k in ("external_id", "customer_id", "status", "created_at")}
         return [{**order, "panel_sku": item["panel_sku"]} for item in record["order_items"]]
-
-
-def already_imported(external_id: str) -> bool:
-    """An order with this external id exists, or it is the key export_orders writes for
-    one of our own orders (`panels-<id>`)."""
-    return (CustomerPanelOrder.objects.filter(external_id=external_id).exists()
-            or bool(own_orders_named(CustomerPanelOrder, {external_id}, EXPORT_PREFIX)))
 
 
 EXPORT_PREFIX = "panels-"

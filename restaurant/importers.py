@@ -22,7 +22,7 @@ from orders.imports import (
     Outcome,
     SourceItem,
     errors_from_validation,
-    own_orders_named,
+    external_ids_imported,
 )
 from restaurant import services
 from restaurant.models import Order
@@ -75,11 +75,8 @@ class RestaurantOrderImporter(OrderImporter):
     # --- import -------------------------------------------------------------------
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        wanted = {item.record["external_id"] for item in items
-                  if isinstance(item.record.get("external_id"), str)}
-        imported = set(Order.objects.filter(external_id__in=wanted)
-                       .values_list("external_id", flat=True))
-        imported |= own_orders_named(Order, wanted - imported, EXPORT_PREFIX)
+        imported = external_ids_imported(Order, [item.record for item in items],
+                                         EXPORT_PREFIX)
         for item in items:
             external_id = item.record.get("external_id")
             if isinstance(external_id, str) and external_id in imported:

@@ -82,3 +82,12 @@ def events_by_order(model, keys: dict) -> dict:
         events.setdefault(keys.get(event.object_id), []).append(
             (event.action, event.via, event.from_state, event.to_state, event.note))
     return events
+
+
+def seed_demo(section: str | None = None):
+    """Load the demo data (`seed_demo --force`); return its JSON summary, or one domain's
+    section of it."""
+    out = StringIO()
+    call_command("seed_demo", "--json", "--force", stdout=out)
+    summary = json.loads(out.getvalue())
+    return summary[section] if section else summary

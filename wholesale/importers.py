@@ -268,7 +268,10 @@ class WholesaleOrderImporter(OrderImporter):
             return
         order = services.order_locked_by_customer_order_no(
             TradeAccount(pk=prepared.account_id), cleaned["customer_order_no"])
-        if order_matches(order, cleaned, lines, extra):
+        current = {name: getattr(order, name)
+                   for name in (*ORDER_FIELDS, "carriage_tba", "order_state")}
+        if order_matches(prepared, current, list(order.lines.order_by("position", "id")
+                                                  .values_list("product_id", "quantity"))):
             item.outcome = Outcome.UNCHANGED
             return
         if extra["order_state"] != order.order_state:
@@ -350,24 +353,18 @@ def revisits_unchanged(items: list[SourceItem]) -> list[SourceItem]:
     for item in items:
         prepared = item.prepared
         row = orders.get((prepared.account_id, prepared.fields["customer_order_no"]))
-        if (row is not None
-                and all(row[name] == value for name, value in prepared.fields.items())
-                and (row["carriage_tba"], row["order_state"]) == (
-                    prepared.extra["carriage_tba"], prepared.extra["order_state"])
-                and lines.get(row["id"], []) == [(line.product.pk, line.quantity)
-                                                 for line in prepared.lines]):
+        if row is not None and order_matches(prepared, row, lines.get(row["id"], [])):
             unchanged.append(item)
     return unchanged
 
 
-def order_matches(order: WholesaleOrder, fields: dict, lines: list, extra: dict) -> bool:
-    """Whether an existing order already is what the record says (a re-run)."""
-    if any(getattr(order, name) != value for name, value in fields.items()):
-        return False
-    if (order.carriage_tba, order.order_state) != (extra["carriage_tba"], extra["order_state"]):
-        return False
-    current = list(order.lines.order_by("position", "id").values_list("product_id", "quantity"))
-    return current == [(line.product.pk, line.quantity) for line in lines]
+def order_matches(prepared: PreparedOrder, order: dict, lines: list[tuple[int, int]]) -> bool:
+    """Whether an existing order (its field values, and its lines as (product id, quantity)
+    in their order) already is what the record says: a re-run."""
+    return (all(order[name] == value for name, value in prepared.fields.items())
+            and (order["carriage_tba"], order["order_state"]) == (
+                prepared.extra["carriage_tba"], prepared.extra["order_state"])
+            and lines == [(line.product.pk, line.quantity) for line in prepared.lines])
 
 
 def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]:

@@ -312,14 +312,21 @@ def order_create(*, account: TradeAccount, fields: dict[str, Any],
             created_by=user_or_none(actor),
             **fields,
         )
-        built = [order_line_build(order=order, product=line.product, quantity=line.quantity,
-                                  position=index) for index, line in enumerate(lines)]
-        order_totals_apply(order, built)
-        order.save()
-        WholesaleOrderLine.objects.bulk_create(built)
+        built = order_save_with_lines(order, lines)
         order_event_record(order=order, action="create", via=via, actor=actor,
                            to_state=order.order_state, note=order_summary(order, built))
     return order
+
+
+def order_save_with_lines(order: WholesaleOrder,
+                          lines: list[OrderLineInput]) -> list[WholesaleOrderLine]:
+    """Save the order with these lines, priced from the catalog, and its totals."""
+    built = [order_line_build(order=order, product=line.product, quantity=line.quantity,
+                              position=index) for index, line in enumerate(lines)]
+    order_totals_apply(order, built)
+    order.save()
+    WholesaleOrderLine.objects.bulk_create(built)
+    return built
 
 
 def order_replace(*, order: WholesaleOrder, fields: dict[str, Any],
@@ -330,11 +337,7 @@ def order_replace(*, order: WholesaleOrder, fields: dict[str, Any],
         for name, value in fields.items():
             setattr(order, name, value)
         order.lines.all().delete()
-        built = [order_line_build(order=order, product=line.product, quantity=line.quantity,
-                                  position=index) for index, line in enumerate(lines)]
-        order_totals_apply(order, built)
-        order.save()
-        WholesaleOrderLine.objects.bulk_create(built)
+        built = order_save_with_lines(order, lines)
         order_event_record(order=order, action="update", via=via, actor=actor,
                            note=order_summary(order, built))
     return order

@@ -1,19 +1,15 @@
-import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from marketplace.models import MarketplaceOrder, Record
 from orders.models import OrderEvent
+from tests.commands import seed_demo
 
 
 @pytest.fixture
 def demo():
     """seed_demo's marketplace section (the seed's customer, merchant, record, orders)."""
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["marketplace"]
+    return seed_demo("marketplace")
 
 
 def write_counts():

@@ -7,22 +7,20 @@ test's open transaction, so within one the import runs in a single process inste
 
 import json
 import os
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from orders.imports import ImportFileError, SourceItem, run_import
 from panels.importers import order_importer
 from panels.models import CustomerPanelOrder
-from tests.commands import run_command
+from tests.commands import run_command, seed_demo
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo():
-    call_command("seed_demo", "--json", "--force", stdout=StringIO())
+    seed_demo()
 
 
 class Interrupted(Exception):

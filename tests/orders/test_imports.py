@@ -15,7 +15,7 @@ from orders.imports import ImportStats, Progress, SourceItem, run_import
 from orders.models import OrderEvent
 from panels.importers import order_importer
 from panels.models import CustomerPanelOrder, CustomerPanelOrderItem, Panel
-from tests.commands import kill_9_when, run_subprocess, write_jsonl
+from tests.commands import kill_9_when, run_subprocess, seed_demo, write_jsonl
 from tests.commands import run_command as run
 from tests.panels.test_api import BAD_ORDER_BODIES, post_json
 
@@ -25,9 +25,7 @@ EXAMPLES = settings.BASE_DIR / "examples"
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["panels"]
+    return seed_demo("panels")
 
 
 

@@ -1,12 +1,10 @@
-import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from orders.models import OrderEvent
 from panels.models import CustomerPanelOrder
+from tests.commands import seed_demo
 from tests.conftest import bearer, run_concurrently
 
 CHANGELIST = "/admin/panels/customerpanelorder/"
@@ -14,9 +12,7 @@ CHANGELIST = "/admin/panels/customerpanelorder/"
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["panels"]
+    return seed_demo("panels")
 
 
 @pytest.mark.django_db

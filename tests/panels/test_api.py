@@ -1,14 +1,13 @@
 import json
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import OrderEvent
 from panels.models import CustomerPanelOrder, CustomerPanelOrderItem
+from tests.commands import seed_demo
 from tests.conftest import bearer
 from tests.panels.factories import CustomerFactory, PanelFactory, PartnerFactory, partner_token
 
@@ -33,9 +32,7 @@ SEED_ORDER_102 = {
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["panels"]
+    return seed_demo("panels")
 
 
 def write_counts():

@@ -1,12 +1,11 @@
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from orders.models import OrderEvent
 from restaurant.models import Order, Status, StatusHistory
+from tests.commands import seed_demo
 from tests.conftest import bearer, run_concurrently
 from tests.restaurant.factories import OrderFactory, StaffFactory
 
@@ -15,9 +14,7 @@ CHANGELIST = "/admin/restaurant/order/"
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["restaurant"]
+    return seed_demo("restaurant")
 
 
 def messages_of(response) -> list[str]:

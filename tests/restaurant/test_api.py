@@ -2,16 +2,15 @@ import copy
 import json
 import re
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Order, OrderMenu, OrderTotal, StatusHistory
 from restaurant.services import order_create_validate
+from tests.commands import seed_demo
 from tests.conftest import bearer
 from tests.restaurant.factories import (
     CustomerFactory,
@@ -97,9 +96,7 @@ SEED_PAYLOAD = {
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["restaurant"]
+    return seed_demo("restaurant")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
-from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
+from tests.commands import events_by_order, kill_9_when, run_subprocess, seed_demo, write_jsonl
 from tests.commands import run_command as run
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
@@ -25,9 +25,7 @@ EXAMPLES = settings.BASE_DIR / "examples"
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["restaurant"]
+    return seed_demo("restaurant")
 
 
 

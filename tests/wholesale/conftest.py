@@ -1,16 +1,13 @@
 import base64
-import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
+
+from tests.commands import seed_demo
 
 
 @pytest.fixture
 def demo():
-    out = StringIO()
-    call_command("seed_demo", "--json", "--force", stdout=out)
-    return json.loads(out.getvalue())["wholesale"]
+    return seed_demo("wholesale")
 
 
 def basic(email: str, password: str) -> dict:
