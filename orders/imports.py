@@ -32,7 +32,7 @@ import signal
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +54,9 @@ class Outcome(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
+
+
+OUTCOMES = {None: None, **{outcome.value: outcome for outcome in Outcome}}
 
 
 @dataclass
@@ -378,11 +381,13 @@ class ImportStats:
 
     noun: str = "orders"
 
-    def count(self, item: SourceItem, importer: Importer) -> None:
-        outcome = item.outcome or Outcome.REJECTED
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
-        if item.record is not None:
-            self.order_lines += importer.order_lines(item.record)
+    def count(self, batch: list[SourceItem], importer: Importer) -> None:
+        outcomes = Counter([item.outcome or Outcome.REJECTED for item in batch])
+        for outcome, number in outcomes.items():
+            setattr(self, outcome.value, getattr(self, outcome.value) + number)
+        order_lines = importer.order_lines
+        self.order_lines += sum([order_lines(item.record) for item in batch
+                                 if item.record is not None])
 
     def summary(self, *, dry_run: bool = False, rolled_back: bool = False) -> str:
         rate = self.order_lines / self.seconds
@@ -501,8 +506,8 @@ def run_import(
                 importer.import_batch(ready, actor=actor)
 
     def report(batch: list[SourceItem]) -> None:
+        stats.count(batch, importer)
         for item in batch:
-            stats.count(item, importer)
             for error in item.errors:
                 if not error.key and item.record is not None:
                     error.key = importer.record_key(item.record)
@@ -601,10 +606,14 @@ class WriterProcess:
 
     def settle(self, batch: list[SourceItem], report) -> None:
         """Take the writer's outcomes for the oldest batch sent, and report it."""
-        for item, (outcome, errors) in zip(readable(batch), self.receive(), strict=True):
-            item.outcome = Outcome(outcome) if outcome else None
+        written = readable(batch)
+        outcomes, errors = self.receive()
+        for item, outcome in zip(written, outcomes, strict=True):
+            item.outcome = OUTCOMES[outcome]
+        for index, item_errors in errors.items():
+            item = written[index]
             item.errors = [RowError(item.line, "", field_name, message)
-                           for field_name, message in errors]
+                           for field_name, message in item_errors]
         report(batch)
 
     def receive(self):
@@ -649,10 +658,11 @@ class WriterProcess:
             items = [SourceItem(line, record, prepared=prepared)
                      for line, record, prepared in message]
             self.write(items)
-            self.outbox.put(("written", [
-                (item.outcome.value if item.outcome else None,
-                 [(error.field, error.message) for error in item.errors])
-                for item in items]))
+            # (as plain strings and only the errors there are: this crosses per order)
+            self.outbox.put(("written", (
+                [item.outcome and item.outcome.value for item in items],
+                {index: [(error.field, error.message) for error in item.errors]
+                 for index, item in enumerate(items) if item.errors})))
         return message
 
 

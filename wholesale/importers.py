@@ -53,40 +53,72 @@ CSV_ORDER_COLUMNS = ["customer_order_no", *OWNER_FIELDS, *ORDER_FIELDS[1:], *HIS
 
 
 class PreparedOrder:
-    """A validated, priced order with its rows in COPY's text format, but for the order's
-    id and number (given when it is written)."""
+    """A validated, priced order: its keys, and its rows in COPY's text format but for the
+    order's id and number (given when it is written).
 
-    __slots__ = ("account_id", "fields", "lines", "extra", "totals", "order_text",
-                 "lines_text")
+    It crosses to the writer process (orders.imports.WriterProcess) as those alone, a flat
+    tuple (pickling costs per object); there the fields and lines, which only an order
+    that exists already needs (a revisit), are read back from the rows when asked for.
+    """
 
-    def __init__(self, account_id: int, fields: dict, lines: list, extra: dict,
-                 priced: list, now: str):
-        self.account_id = account_id
-        self.fields = fields
-        self.lines = lines
-        self.extra = extra
+    __slots__ = ("account_id", "customer_order_no", "external_id", "state", "created_by",
+                 "created_by_id", "product_ids", "order_text", "lines_text", "created_at",
+                 "_fields", "_lines", "_carriage_tba", "totals")
+
+    def __init__(self, *, account_id: int, fields: dict, lines: list, priced: list, state: str,
+                 carriage_tba: bool, created_at: datetime | None, created_by: str | None,
+                 created_by_id: int | None, external_id: str | None, now: str):
+        self.account_id, self.customer_order_no = account_id, fields["customer_order_no"]
+        self.external_id, self.state, self.created_at = external_id, state, created_at
+        self.created_by, self.created_by_id = created_by, created_by_id
+        self.product_ids = tuple([product.id for product, _ in lines])
+        self._fields, self._lines, self._carriage_tba = fields, lines, carriage_tba
         self.totals = order_totals([figures for figures, _ in priced])
         self.order_text = order_copy_text(self, now)
-        # the lines' rows, each after its order_id: position, quantity, product, figures
-        self.lines_text = "".join([
-            f"\t{position}\t{line.quantity}\t{text}\n"
-            for position, (line, (_, text)) in enumerate(zip(lines, priced, strict=True))])
+        # the lines' rows, each after its order_id: position, then quantity, product and
+        # figures as ImportCatalog.priced_line wrote them
+        self.lines_text = "".join([f"\t{position}{text}"
+                                   for position, (_, text) in enumerate(priced)])
+
+    def __reduce__(self):
+        return (unpickle_prepared_order, (
+            self.account_id, self.customer_order_no, self.external_id, self.state,
+            self.created_by, self.created_by_id, self.product_ids, self.order_text,
+            self.lines_text))
+
+    @property
+    def fields(self) -> dict:
+        """The API body's fields (ORDER_FIELDS), as validated."""
+        if self._fields is None:
+            self.read_back_fields()
+        return self._fields
+
+    @property
+    def carriage_tba(self) -> bool:
+        if self._fields is None:
+            self.read_back_fields()
+        return self._carriage_tba
+
+    def read_back_fields(self) -> None:
+        """The fields and carriage_tba from the order's row (ORDER_COLUMNS)."""
+        values = db.copy_fields(self.order_text)
+        self._fields = dict(zip(ORDER_FIELDS, [values[1], *values[3:15]], strict=True))
+        self._carriage_tba = values[15] == "t"
+
+    @property
+    def lines(self) -> list[services.OrderLineInput]:
+        """The lines: Products as validated, or (read back in the writer) ProductRefs."""
+        if self._lines is None:
+            self._lines = [
+                services.OrderLineInput(ProductRef(int(values[3]), values[4]), int(values[2]))
+                for values in map(db.copy_fields, self.lines_text[:-1].split("\n"))]
+        return self._lines
 
     def lines_copy_text(self, order_id: int) -> str:
         """The lines' rows with their order_id (COPY text escapes newlines inside fields,
         so each newline ends a row)."""
         prefix = str(order_id)
         return prefix + self.lines_text[:-1].replace("\n", "\n" + prefix) + "\n"
-
-    def __reduce__(self):
-        """Pickled for the writer process (orders.imports.WriterProcess) with what writing
-        needs, as flat tuples (pickling costs per object): the products by id and code (a
-        revisit fetches them), no totals (the order text has them)."""
-        return (unpickle_prepared_order, (
-            self.account_id, tuple(map(self.fields.__getitem__, ORDER_FIELDS)),
-            [(product.pk, product.product_code, quantity) for product, quantity in self.lines],
-            tuple(map(self.extra.__getitem__, EXTRA_FIELDS)), self.order_text,
-            self.lines_text))
 
 
 class ProductRef(NamedTuple):
@@ -97,20 +129,15 @@ class ProductRef(NamedTuple):
     product_code: str
 
 
-def unpickle_prepared_order(account_id, fields, lines, extra, order_text, lines_text):
+def unpickle_prepared_order(account_id, customer_order_no, external_id, state, created_by,
+                            created_by_id, product_ids, order_text, lines_text):
     order = PreparedOrder.__new__(PreparedOrder)
-    order.account_id = account_id
-    order.fields = dict(zip(ORDER_FIELDS, fields, strict=True))
-    order.lines = [services.OrderLineInput(ProductRef(pk, code), quantity)
-                   for pk, code, quantity in lines]
-    order.extra = dict(zip(EXTRA_FIELDS, extra, strict=True))
-    order.totals, order.order_text, order.lines_text = None, order_text, lines_text
+    order.account_id, order.customer_order_no, order.external_id = (
+        account_id, customer_order_no, external_id)
+    order.state, order.created_by, order.created_by_id = state, created_by, created_by_id
+    order.product_ids, order.order_text, order.lines_text = product_ids, order_text, lines_text
+    order._fields = order._lines = order.totals = order.created_at = None
     return order
-
-
-# What validate() keeps of a record beyond the API body (PreparedOrder.extra).
-EXTRA_FIELDS = ["order_state", "carriage_tba", "created_at", "created_by", "created_by_id",
-                "external_id"]
 
 
 class WholesaleOrderImporter(OrderImporter):
@@ -146,7 +173,7 @@ class WholesaleOrderImporter(OrderImporter):
         accounts, users and products the batch's records name."""
         records = [item.record for item in items]
         # (only values a column can hold: an id beyond a bigint or a NUL in an email is
-        # no account or user, which validate() then says)
+        # no account or user, which prepared_order() then says)
         accounts = set(
             TradeAccount.objects.filter(
                 pk__in={r["account"] for r in records
@@ -163,19 +190,63 @@ class WholesaleOrderImporter(OrderImporter):
         products = CATALOG.products_by_code(
             code for r in records for code in services.order_body_product_codes(r))
         now = timezone.now().isoformat()
-        priced_line = CATALOG.priced_line
         for item in items:
-            parsed = self.validate(item, accounts, users, products)
-            if parsed is not None:
-                account_id, cleaned, extra = parsed
-                lines = cleaned.pop("lines")
-                priced = [priced_line(product, quantity) for product, quantity in lines]
-                item.prepared = PreparedOrder(account_id, cleaned, lines, extra, priced, now)
+            item.prepared = self.prepared_order(item, accounts, users, products, now)
+
+    def prepared_order(self, item: SourceItem, accounts, users, products,
+                       now: str) -> PreparedOrder | None:
+        """The API's validation of the body, plus the record's owner and history fields;
+        the order priced and formatted, or None with the item rejected."""
+        record = item.record
+        try:  # (it reads the body's fields and ignores the record's others, as the API's)
+            cleaned = services.order_body_validate(record, products)
+        except ValidationError as exc:
+            cleaned = None
+            for name, message in errors_from_validation(exc):
+                item.reject(name, message)
+        get = record.get
+        account_id = get("account")
+        if type(account_id) is not int or account_id not in accounts:
+            item.reject("account", "This field is required (the trade account's id)."
+                        if account_id is None else f"No trade account with id {account_id!r}.")
+        state = get("order_state") or State.OPEN
+        if not isinstance(state, str) or state not in STATES:
+            item.reject("order_state", f"{state!r} is not one of: {', '.join(State.values)}.")
+        carriage_tba = get("carriage_tba", False)
+        if type(carriage_tba) is not bool:
+            item.reject("carriage_tba", f"Must be true or false, got {carriage_tba!r}.")
+        created_at = get("created_at")  # None: the import's time
+        if created_at is not None:
+            created_at = parse_time(record["created_at"])
+            if created_at is None:
+                item.reject("created_at", f"Not a date and time: {record['created_at']!r}.")
+        created_by, created_by_id = get("created_by"), None
+        if created_by is not None:
+            if isinstance(created_by, str):
+                created_by_id = users.get(created_by)
+            if created_by_id is None:
+                item.reject("created_by", f"No user with email {created_by!r}.")
+        external_id = get("external_id")
+        if external_id is not None and (not isinstance(external_id, str) or not external_id
+                                        or len(external_id) > 100):
+            item.reject("external_id", "Must be a string of 1 to 100 characters.")
+        elif external_id is not None and services.NUL in external_id:
+            item.reject("external_id", services.NUL_MESSAGE)
+        if item.errors:
+            return None
+        lines = cleaned.pop("lines")
+        priced_line = CATALOG.priced_line
+        return PreparedOrder(
+            account_id=account_id, fields=cleaned, lines=lines,
+            priced=[priced_line(product, quantity) for product, quantity in lines],
+            state=state, carriage_tba=carriage_tba, created_at=created_at,
+            created_by=created_by, created_by_id=created_by_id, external_id=external_id,
+            now=now)
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
         """Write the new orders set-based; existing ones follow the API's rule."""
         orders = [item.prepared for item in items]
-        keys = {(order.account_id, order.fields["customer_order_no"]) for order in orders}
+        keys = {(order.account_id, order.customer_order_no) for order in orders}
         existing = set(
             WholesaleOrder.objects.filter(
                 account_id__in={account_id for account_id, _ in keys},
@@ -184,7 +255,7 @@ class WholesaleOrderImporter(OrderImporter):
         )
         taken_external_ids = dict(
             WholesaleOrder.objects.filter(external_id__any_of={
-                order.extra["external_id"] for order in orders if order.extra["external_id"]
+                order.external_id for order in orders if order.external_id
             }).values_list("external_id", "customer_order_no")
         )
 
@@ -192,8 +263,8 @@ class WholesaleOrderImporter(OrderImporter):
         revisits: list[SourceItem] = []
         seen: set[tuple[int, str]] = set()
         for item, order in zip(items, orders, strict=True):
-            key = (order.account_id, order.fields["customer_order_no"])
-            external_id = order.extra["external_id"]
+            key = (order.account_id, order.customer_order_no)
+            external_id = order.external_id
             if key in existing or key in seen:
                 revisits.append(item)
             elif external_id in taken_external_ids:
@@ -218,69 +289,27 @@ class WholesaleOrderImporter(OrderImporter):
         for item in write_new_orders(items, actor=actor):
             item.outcome = Outcome.CREATED
 
-    def validate(self, item: SourceItem, accounts, users, products):
-        """The API's validation of the body, plus the record's owner and history fields."""
-        record = item.record
-        try:  # (it reads the body's fields and ignores the record's others, as the API's)
-            cleaned = services.order_body_validate(record, products)
-        except ValidationError as exc:
-            for name, message in errors_from_validation(exc):
-                item.reject(name, message)
-        account_id = record.get("account")
-        if account_id is None:
-            item.reject("account", "This field is required (the trade account's id).")
-        elif type(account_id) is not int or account_id not in accounts:
-            item.reject("account", f"No trade account with id {account_id!r}.")
-        extra = {"order_state": record.get("order_state") or State.OPEN,
-                 "carriage_tba": record.get("carriage_tba", False),
-                 "created_at": None,  # None: the import's time
-                 "created_by": record.get("created_by"), "created_by_id": None,
-                 "external_id": record.get("external_id")}
-        if extra["order_state"] not in STATES:
-            item.reject("order_state", f"{extra['order_state']!r} is not one of: "
-                                       f"{', '.join(State.values)}.")
-        if type(extra["carriage_tba"]) is not bool:
-            item.reject("carriage_tba", f"Must be true or false, got {extra['carriage_tba']!r}.")
-        if record.get("created_at") is not None:
-            extra["created_at"] = parse_time(record["created_at"])
-            if extra["created_at"] is None:
-                item.reject("created_at", f"Not a date and time: {record['created_at']!r}.")
-        if record.get("created_by") is not None:
-            extra["created_by_id"] = users.get(record["created_by"])
-            if extra["created_by_id"] is None:
-                item.reject("created_by", f"No user with email {record['created_by']!r}.")
-        external_id = extra["external_id"]
-        if external_id is not None and (not isinstance(external_id, str) or not external_id
-                                        or len(external_id) > 100):
-            item.reject("external_id", "Must be a string of 1 to 100 characters.")
-        elif external_id is not None and services.NUL in external_id:
-            item.reject("external_id", services.NUL_MESSAGE)
-        if item.errors:
-            return None
-        return account_id, cleaned, extra
-
     def revisit(self, item: SourceItem, *, actor=None) -> None:
         """An order that exists: the API's create-or-update rule, one order at a time."""
         prepared = item.prepared
-        cleaned, lines, extra = prepared.fields, prepared.lines, prepared.extra
-        lines = lines_with_products(item, lines)
+        lines = lines_with_products(item, prepared.lines)
         if lines is None:
             return
         order = services.order_locked_by_customer_order_no(
-            TradeAccount(pk=prepared.account_id), cleaned["customer_order_no"])
+            TradeAccount(pk=prepared.account_id), prepared.customer_order_no)
         current = {name: getattr(order, name)
                    for name in (*ORDER_FIELDS, "carriage_tba", "order_state")}
         if order_matches(prepared, current, list(order.lines.order_by("position", "id")
                                                   .values_list("product_id", "quantity"))):
             item.outcome = Outcome.UNCHANGED
             return
-        if extra["order_state"] != order.order_state:
+        if prepared.state != order.order_state:
             item.reject("order_state", f"order {order.customer_order_no!r} is "
                         f"{order.order_state}; an import does not change an order's state.")
             return
         try:
-            services.order_replace(order=order, fields={**cleaned,
-                                                        "carriage_tba": extra["carriage_tba"]},
+            services.order_replace(order=order, fields={**prepared.fields,
+                                                        "carriage_tba": prepared.carriage_tba},
                                    lines=lines, actor=actor, via="import")
         except TransitionRefused as exc:
             item.reject("customer_order_no", exc.reason)
@@ -339,8 +368,7 @@ def revisits_unchanged(items: list[SourceItem]) -> list[SourceItem]:
         (row["account_id"], row["customer_order_no"]): row
         for row in WholesaleOrder.objects.filter(
             account_id__in={item.prepared.account_id for item in items},
-            customer_order_no__any_of={item.prepared.fields["customer_order_no"]
-                                       for item in items},
+            customer_order_no__any_of={item.prepared.customer_order_no for item in items},
         ).values("id", "account_id", "order_state", "carriage_tba", *ORDER_FIELDS)
     }
     lines: dict[int, list] = {}
@@ -352,7 +380,7 @@ def revisits_unchanged(items: list[SourceItem]) -> list[SourceItem]:
     unchanged = []
     for item in items:
         prepared = item.prepared
-        row = orders.get((prepared.account_id, prepared.fields["customer_order_no"]))
+        row = orders.get((prepared.account_id, prepared.customer_order_no))
         if row is not None and order_matches(prepared, row, lines.get(row["id"], [])):
             unchanged.append(item)
     return unchanged
@@ -363,7 +391,7 @@ def order_matches(prepared: PreparedOrder, order: dict, lines: list[tuple[int, i
     in their order) already is what the record says: a re-run."""
     return (all(order[name] == value for name, value in prepared.fields.items())
             and (order["carriage_tba"], order["order_state"]) == (
-                prepared.extra["carriage_tba"], prepared.extra["order_state"])
+                prepared.carriage_tba, prepared.state)
             and lines == [(line.product.pk, line.quantity) for line in prepared.lines])
 
 
@@ -402,8 +430,8 @@ def write_new_orders(items: list[SourceItem], *, actor=None) -> list[SourceItem]
     now = timezone.now().isoformat()
     actor_text = db.copy_value(actor_id)
     event_text = "".join(
-        f"{content_type_id}\t{order_id}\tcreate\t\t{order.extra['order_state']}\t"
-        f"{actor_text}\t{OrderEvent.Via.IMPORT}\t{len(order.lines)} line(s)\t{now}\n"
+        f"{content_type_id}\t{order_id}\tcreate\t\t{order.state}\t"
+        f"{actor_text}\t{OrderEvent.Via.IMPORT}\t{len(order.product_ids)} line(s)\t{now}\n"
         for order, order_id in zip(orders, order_ids, strict=True))
     with db.foreign_key_triggers_skipped() if skip_triggers else nullcontext():
         db.copy_into(WholesaleOrder, ["id", "order_number", *ORDER_COLUMNS], order_text)
@@ -419,18 +447,20 @@ def references_locked(items: list[SourceItem]) -> list[SourceItem]:
     orders = [item.prepared for item in items]
     accounts = db.key_share_locked(TradeAccount, {order.account_id for order in orders})
     users = db.key_share_locked(get_user_model(), {
-        order.extra["created_by_id"] for order in orders if order.extra["created_by_id"]})
+        order.created_by_id for order in orders if order.created_by_id})
     products = db.key_share_locked(Product, {
-        line.product.pk for order in orders for line in order.lines})
+        product_id for order in orders for product_id in order.product_ids})
     for item, order in zip(items, orders, strict=True):
         if order.account_id not in accounts:
             item.reject("account", f"No trade account with id {order.account_id!r}.")
-        if order.extra["created_by_id"] and order.extra["created_by_id"] not in users:
-            item.reject("created_by", f"No user with email {order.extra['created_by']!r}.")
-        for index, line in enumerate(order.lines):
-            if line.product.pk not in products:
-                item.reject(f"products[{index}].product_code",
-                            f"Unknown or inactive product_code {line.product.product_code!r}.")
+        if order.created_by_id and order.created_by_id not in users:
+            item.reject("created_by", f"No user with email {order.created_by!r}.")
+        if not products.issuperset(order.product_ids):
+            for index, line in enumerate(order.lines):
+                if line.product.pk not in products:
+                    item.reject(f"products[{index}].product_code",
+                                f"Unknown or inactive product_code "
+                                f"{line.product.product_code!r}.")
     return [item for item in items if not item.errors]
 
 
@@ -453,7 +483,7 @@ def bulk_create_orders(items: list[SourceItem], actor_id, content_type_id) -> No
         for position, line in enumerate(order.lines))
     OrderEvent.objects.bulk_create(
         OrderEvent(content_type_id=content_type_id, object_id=order_id, action="create",
-                   to_state=order.extra["order_state"], actor_id=actor_id,
+                   to_state=order.state, actor_id=actor_id,
                    via=OrderEvent.Via.IMPORT, note=f"{len(order.lines)} line(s)",
                    created_at=now)
         for order, order_id in zip(orders, order_ids, strict=True))
@@ -461,31 +491,29 @@ def bulk_create_orders(items: list[SourceItem], actor_id, content_type_id) -> No
 
 def order_history_fields(order: PreparedOrder, now: datetime) -> dict:
     """The order's fields beyond the API body: what the record says of its life."""
-    state = order.extra["order_state"]
-    return {"order_state": state, "carriage_tba": order.extra["carriage_tba"],
-            "created_at": order.extra["created_at"] or now,
-            "created_by_id": order.extra["created_by_id"],
-            "external_id": order.extra["external_id"], "updated_at": now,
-            "placed_at": now if state == State.PLACED else None,
-            "deleted_at": now if state == State.CANCELLED else None}
+    return {"order_state": order.state, "carriage_tba": order.carriage_tba,
+            "created_at": order.created_at or now, "created_by_id": order.created_by_id,
+            "external_id": order.external_id, "updated_at": now,
+            "placed_at": now if order.state == State.PLACED else None,
+            "deleted_at": now if order.state == State.CANCELLED else None}
 
 
 def order_copy_text(order: PreparedOrder, now: str) -> str:
     """The order's row for COPY after its id and number, in ORDER_COLUMNS' order (the
     history fields as order_history_fields gives them): an f-string, as it runs per order."""
-    fields, extra, totals = order.fields, order.extra, order.totals
-    state = extra["order_state"]
+    fields, totals, state = order.fields, order.totals, order.state
     texts = db.copy_texts(fields["customer_order_no"], state, fields["order_type"],
                           fields["delivery_method"],
                           *[fields[name] for name in services.BODY_TEXT_FIELDS])
-    created_at = now if extra["created_at"] is None else extra["created_at"].isoformat()
+    created_at = now if order.created_at is None else order.created_at.isoformat()
+    created_by_id = db.COPY_NULL if order.created_by_id is None else order.created_by_id
     return (
-        f"{order.account_id}\t{texts}\t{'t' if extra['carriage_tba'] else 'f'}\t"
+        f"{order.account_id}\t{texts}\t{'t' if order.carriage_tba else 'f'}\t"
         f"{totals.total_price}\t{totals.total_vat}\t{totals.total_weight}\t{created_at}\t"
-        f"{db.copy_value(extra['created_by_id'])}\t{now}\t"
+        f"{created_by_id}\t{now}\t"
         f"{now if state == State.PLACED else db.COPY_NULL}\t"
         f"{now if state == State.CANCELLED else db.COPY_NULL}\t"
-        f"{db.copy_value(extra['external_id'])}\n"
+        f"{db.copy_value(order.external_id)}\n"
     )
 
 
@@ -526,8 +554,8 @@ class ImportCatalog:
         return products
 
     def priced_line(self, product: Product, quantity: int) -> tuple:
-        """(LineFigures, the line's COPY text from product_id on) for a product ordered
-        `quantity` times."""
+        """(LineFigures, the line's COPY text from quantity on, with its tab before and
+        newline after) for a product ordered `quantity` times."""
         priced = product.priced_lines.get(quantity)
         if priced is None:
             if len(product.priced_lines) >= self.MAX_QUANTITIES:
@@ -535,8 +563,8 @@ class ImportCatalog:
             figures = line_figures(unit_price=product.unit_price, vat_rate=product.vat_rate,
                                    unit_weight=product.unit_weight, quantity=quantity)
             priced = product.priced_lines[quantity] = (
-                figures, f"{product.copy_snapshot}\t{figures.line_price}\t{figures.vat}\t"
-                         f"{figures.line_weight}")
+                figures, f"\t{quantity}\t{product.copy_snapshot}\t{figures.line_price}\t"
+                         f"{figures.vat}\t{figures.line_weight}\n")
         return priced
 
 
@@ -565,8 +593,9 @@ def new_order_ids(count: int) -> list[int]:
     table = WholesaleOrder._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
+            # (the sequence named by a constant: a name looked up per row costs 9 times more)
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                           [db.id_sequence(WholesaleOrder), count])
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
         start = cursor.fetchone()[0] + 1

@@ -154,7 +154,11 @@ class WholesaleOrderLine(models.Model):
 
     order = models.ForeignKey(WholesaleOrder, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0, help_text="Order in the request.")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    # No index on product: nothing reads lines by product but deleting a product (which
+    # PROTECT refuses once it has been ordered), while keeping one costs each line written
+    # a random index insert: 40% of the database's time in a bulk import.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines",
+                                db_index=False)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # Snapshot of the product, so a later catalog change does not alter the order.
     product_code = models.CharField(max_length=50)

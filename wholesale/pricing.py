@@ -4,8 +4,8 @@ Each line is rounded half up to the cent, then the lines are summed.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -15,15 +15,14 @@ def money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
-class LineFigures:
+# (tuples rather than dataclasses: a bulk import makes one per order)
+class LineFigures(NamedTuple):
     line_price: Decimal
     vat: Decimal
     line_weight: Decimal
 
 
-@dataclass(frozen=True)
-class OrderTotals:
+class OrderTotals(NamedTuple):
     total_price: Decimal
     total_vat: Decimal
     total_weight: Decimal
@@ -39,10 +38,12 @@ def line_figures(*, unit_price: Decimal, vat_rate: Decimal, unit_weight: Decimal
     )
 
 
-def order_totals(lines: Iterable[LineFigures]) -> OrderTotals:
-    lines = list(lines)
-    return OrderTotals(  # (sum: exact on Decimal, and quicker than a loop in bulk imports)
-        money(sum([line.line_price for line in lines], ZERO)),
-        money(sum([line.vat for line in lines], ZERO)),
-        sum([line.line_weight for line in lines], ZERO),
-    )
+def order_totals(lines: Iterable) -> OrderTotals:
+    """The totals of lines (LineFigures, or order lines: anything with their figures).
+    Sums of Decimal are exact."""
+    price = vat = weight = ZERO
+    for line in lines:
+        price += line.line_price
+        vat += line.vat
+        weight += line.line_weight
+    return OrderTotals(money(price), money(vat), weight)

@@ -7,6 +7,7 @@ reject exactly what the API does.
 """
 
 import re
+import sys
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -47,17 +48,26 @@ BODY_TEXT_FIELDS = [
     "delivery_telephone", "notes",
 ]
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
+COUNTRY_FIELD = "delivery_country_code"
 # Looked up once: order_body_validate runs per order in bulk imports (Choices.values and
 # Options.get_field are recomputed on every call).
-CHOICE_VALUES = {
-    choices: frozenset(choices.values)
-    for choices in (WholesaleOrder.OrderType, WholesaleOrder.DeliveryMethod)
-}
+ORDER_TYPES = WholesaleOrder.OrderType
+DELIVERY_METHODS = WholesaleOrder.DeliveryMethod
+CHOICE_VALUES = {choices: frozenset(choices.values) for choices in (ORDER_TYPES, DELIVERY_METHODS)}
+MAX_CUSTOMER_ORDER_NO = WholesaleOrder._meta.get_field("customer_order_no").max_length
 MAX_LENGTHS = {name: WholesaleOrder._meta.get_field(name).max_length
                for name in BODY_TEXT_FIELDS}
+TEXT_FIELD_LIMITS = [(name, MAX_LENGTHS[name] or sys.maxsize) for name in BODY_TEXT_FIELDS]
 MAX_QUANTITY = 2_147_483_647  # the quantity column's range (a PostgreSQL integer)
 MAX_PRICE = Decimal("999999999999")  # within numeric(14,2), with room for rounding
 MAX_WEIGHT = Decimal("99999999999")  # within numeric(14,3)
+# A product's unit price and weight are below these (their columns' digits), so an order
+# of fewer units than SAFE_UNITS in all cannot reach MAX_PRICE or MAX_WEIGHT.
+UNIT_PRICE_BOUND = 10 ** (Product._meta.get_field("unit_price").max_digits
+                          - Product._meta.get_field("unit_price").decimal_places)
+UNIT_WEIGHT_BOUND = 10 ** (Product._meta.get_field("unit_weight").max_digits
+                           - Product._meta.get_field("unit_weight").decimal_places)
+SAFE_UNITS = int(min(MAX_PRICE // UNIT_PRICE_BOUND, MAX_WEIGHT // UNIT_WEIGHT_BOUND))
 NUL = "\x00"  # PostgreSQL text cannot hold it
 NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 
@@ -81,9 +91,9 @@ def order_body_product_codes(data: Any) -> set[str]:
     products = data.get("products") if isinstance(data, dict) else None
     if not isinstance(products, list):
         return set()
-    return {item["product_code"] for item in products
-            if isinstance(item, dict) and isinstance(item.get("product_code"), str)
-            and NUL not in item["product_code"]}
+    return {code for item in products
+            if isinstance(item, dict) and isinstance(code := item.get("product_code"), str)
+            and NUL not in code}
 
 
 def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict[str, Any]:
@@ -92,6 +102,9 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
     `products_by_code` holds the active products (see `order_body_product_codes`); a code
     not in it is unknown or inactive. Raises OrderBodyMalformed (wrong structure) or
     OrderBodyInvalid naming every field at fault.
+
+    It runs per order in bulk imports: each field's usual, valid case is tested first,
+    and the checks that name a fault run only when that test fails.
     """
     if not isinstance(data, dict):
         raise OrderBodyMalformed("The body must be a JSON object (an order).")
@@ -104,7 +117,6 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
-    meta = WholesaleOrder._meta
 
     customer_order_no = data.get("customer_order_no")
     if customer_order_no is None:
@@ -115,27 +127,24 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
         errors["customer_order_no"] = [NUL_MESSAGE]
     elif not customer_order_no.strip():
         errors["customer_order_no"] = ["May not be blank."]
-    elif len(customer_order_no.strip()) > meta.get_field("customer_order_no").max_length:
-        errors["customer_order_no"] = [
-            f"At most {meta.get_field('customer_order_no').max_length} characters."]
+    elif len(customer_order_no.strip()) > MAX_CUSTOMER_ORDER_NO:
+        errors["customer_order_no"] = [f"At most {MAX_CUSTOMER_ORDER_NO} characters."]
     else:
         cleaned["customer_order_no"] = customer_order_no.strip()
 
-    for name, choices, default in [
-        ("order_type", WholesaleOrder.OrderType, WholesaleOrder.OrderType.WHOLESALE),
-        ("delivery_method", WholesaleOrder.DeliveryMethod, None),
-    ]:
+    for name, choices, default in [("order_type", ORDER_TYPES, ORDER_TYPES.WHOLESALE),
+                                   ("delivery_method", DELIVERY_METHODS, None)]:
         value = data.get(name)
         if value is None and default is not None:
             cleaned[name] = default
         elif value is None:
             errors[name] = ["This field is required."]
-        elif value not in CHOICE_VALUES[choices]:
+        elif not isinstance(value, str) or value not in CHOICE_VALUES[choices]:
             errors[name] = [f"{value!r} is not one of: {', '.join(choices.values)}."]
         else:
             cleaned[name] = value
 
-    for name in BODY_TEXT_FIELDS:
+    for name, max_length in TEXT_FIELD_LIMITS:
         value = data.get(name)
         if value is None:
             cleaned[name] = ""
@@ -144,15 +153,16 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             errors[name] = ["Must be a string or null."]
             continue
         value = value.strip()
-        max_length = MAX_LENGTHS[name]
-        if NUL in value:
+        if len(value) <= max_length and NUL not in value and name != COUNTRY_FIELD:
+            cleaned[name] = value  # the usual case
+        elif NUL in value:
             errors[name] = [NUL_MESSAGE]
-        elif name == "delivery_country_code" and value and not COUNTRY_CODE.fullmatch(value):
+        elif name == COUNTRY_FIELD and value and not COUNTRY_CODE.fullmatch(value):
             errors[name] = [f"{value!r} is not a two-letter country code (such as GB)."]
-        elif max_length is not None and len(value) > max_length:
+        elif len(value) > max_length:
             errors[name] = [f"At most {max_length} characters, got {len(value)}."]
         else:
-            cleaned[name] = value.upper() if name == "delivery_country_code" else value
+            cleaned[name] = value.upper() if name == COUNTRY_FIELD else value
 
     if products is None:
         errors["products"] = ["This field is required."]
@@ -162,6 +172,10 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
         lines = []
         for index, item in enumerate(products):
             code, quantity = item.get("product_code"), item.get("quantity")
+            product = products_by_code.get(code) if type(code) is str else None
+            if product is not None and type(quantity) is int and 0 < quantity <= MAX_QUANTITY:
+                lines.append(OrderLineInput(product, quantity))
+                continue
             if code is None:
                 errors[f"products[{index}].product_code"] = ["This field is required."]
             elif not isinstance(code, str):
@@ -179,7 +193,8 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             elif quantity > MAX_QUANTITY:
                 errors[f"products[{index}].quantity"] = [
                     f"At most {MAX_QUANTITY}, got {quantity!r}."]
-            if code in products_by_code and type(quantity) is int and 1 <= quantity <= MAX_QUANTITY:
+            if (isinstance(code, str) and code in products_by_code
+                    and type(quantity) is int and 1 <= quantity <= MAX_QUANTITY):
                 lines.append(OrderLineInput(products_by_code[code], quantity))
         if len(lines) == len(products):
             errors.update(lines_beyond_the_columns(lines))
@@ -194,6 +209,8 @@ def lines_beyond_the_columns(lines: list[OrderLineInput]) -> dict[str, list[str]
     """Errors for lines whose price or weight, or whose order's totals, would not fit the
     money and weight columns (numeric(14,2) and numeric(14,3)); the limits keep a margin
     for rounding, and VAT is a fraction of the price."""
+    if sum([quantity for _, quantity in lines]) < SAFE_UNITS:
+        return {}  # the usual order: too few units to reach the limits
     errors = {}
     total_price = total_weight = Decimal(0)
     for index, (product, quantity) in enumerate(lines):

@@ -289,6 +289,8 @@ BAD_BODIES_422 = [
     (body_with(delivery_method=...), "delivery_method", "required"),
     (body_with(delivery_method="POST"), "delivery_method", "'POST'"),
     (body_with(order_type="RETAIL"), "order_type", "'RETAIL'"),
+    (body_with(order_type=["WHOLESALE"]), "order_type", "is not one of"),
+    (body_with(delivery_method={"method": "DELIVER"}), "delivery_method", "is not one of"),
     (body_with(delivery_country_code="GBR"), "delivery_country_code", "'GBR'"),
     (body_with(delivery_telephone=1582887760), "delivery_telephone", "string"),
     (body_with(products=...), "products", "required"),
@@ -312,6 +314,8 @@ BAD_BODIES_422 = [
     (body_with(products=[{"product_code": "VFR8CW", "quantity": 2_000_000_000}] * 25),
      "products", "beyond what an order can hold"),
     (body_with(products=[{"quantity": 1}]), "products[0].product_code", "required"),
+    (body_with(products=[{"product_code": ["CA"], "quantity": 1}]),
+     "products[0].product_code", "string"),
     # PostgreSQL text cannot hold a NUL character: a 422, not a 500.
     (body_with(customer_order_no="MLA\u0000"), "customer_order_no", "NUL"),
     (body_with(notes="Deliver\u0000"), "notes", "NUL"),

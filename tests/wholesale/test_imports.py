@@ -22,10 +22,6 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
 
 
-
-
-
-
 def example_for(demo, name, tmp_path) -> str:
     """An example file with its `account` set to the demo account's id (ids differ per
     database: PostgreSQL sequences are not rolled back between tests)."""
@@ -401,6 +397,12 @@ def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo,
 
 @pytest.mark.parametrize("changes, field", [
     ({"account": 10**30}, "account"),
+    ({"account": "12"}, "account"),
+    ({"order_state": ["OPEN"]}, "order_state"),
+    ({"carriage_tba": "yes"}, "carriage_tba"),
+    ({"created_by": ["john.doe@mlaccessories.example"]}, "created_by"),
+    ({"created_at": 20170227}, "created_at"),
+    ({"external_id": {"erp": 1}}, "external_id"),
     ({"account": -(10**30)}, "account"),
     ({"created_by": "john\u0000@example.com"}, "created_by"),
     ({"external_id": "erp\u0000"}, "external_id"),
@@ -408,8 +410,9 @@ def test_kill_9_midway_then_rerun_gives_the_same_database_as_one_clean_run(demo,
     ({"created_at": "2017-02-27\u000014:35:50"}, "created_at"),
 ])
 def test_values_beyond_the_database_are_rejected_rows(demo, tmp_path, changes, field):
-    """Owner and history fields the API does not take: out of the columns' range they
-    are a rejected row naming the field, and the batch's other orders are imported."""
+    """Owner and history fields the API does not take: of the wrong type or out of the
+    columns' range they are a rejected row naming the field, and the batch's other
+    orders are imported."""
     path = write_jsonl(tmp_path / "bad.jsonl", [
         record(demo, customer_order_no="GOOD-1"), record(demo, customer_order_no="BAD-1")
         | changes])
@@ -418,3 +421,38 @@ def test_values_beyond_the_database_are_rejected_rows(demo, tmp_path, changes, f
     assert "created 1," in out and "rejected 1" in out
     assert "line 2 [" in err and f"] {field}:" in err
     assert not WholesaleOrder.objects.filter(customer_order_no="BAD-1").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_the_writer_process_reads_back_is_compared_and_replaced_exactly(
+        demo, tmp_path):
+    """The writer process gets an order as its COPY rows and reads fields and lines back
+    from them when the order exists already: text that COPY escapes (tabs, newlines,
+    backslashes, carriage returns) and non-ASCII text come back as they were, so a re-run
+    changes nothing and a changed order is replaced with the record's values."""
+    tricky = {"notes": "Gate\tcode 4\\2\r\nRing twice", "delivery_name": "Zoë \\N Öz",
+              "delivery_address2": "\\N", "delivery_company_name": "Line\u2028separated"}
+    first = [record(demo, customer_order_no=f"ESC-{i}", **tricky) for i in range(3)]
+    path = write_jsonl(tmp_path / "tricky.jsonl", first)
+    assert run("import_orders", "wholesale", path)[0] == 0
+    status, out, _ = run("import_orders", "wholesale", path)
+    assert status == 0 and out.startswith("Nothing changed: all 3 orders")
+
+    changed = [first[0] | {"notes": "Now\tdifferent\\"},
+               first[1] | {"products": [{"product_code": "CA", "quantity": 7}]}, first[2]]
+    path = write_jsonl(tmp_path / "changed.jsonl", changed)
+    status, out, err = run("import_orders", "wholesale", path)
+    assert (status, err) == (0, "")
+    assert "created 0, updated 2, unchanged 1" in out
+    orders = {o.customer_order_no: o for o in WholesaleOrder.objects.filter(
+        customer_order_no__startswith="ESC-")}
+    assert orders["ESC-0"].notes == "Now\tdifferent\\"
+    assert (orders["ESC-1"].notes, orders["ESC-1"].delivery_name,
+            orders["ESC-1"].delivery_address2, orders["ESC-1"].delivery_company_name) == (
+        tricky["notes"], tricky["delivery_name"], "\\N", tricky["delivery_company_name"])
+    assert [(line.product_code, line.quantity) for line in orders["ESC-1"].lines.all()] == [
+        ("CA", 7)]
+    assert orders["ESC-1"].total_price == Decimal("70.00")
+    assert [line.product_code for line in orders["ESC-2"].lines.order_by("position")] == [
+        "VFR8CW", "VFR8BEZMW", "VFR8BEZCBR"]
