@@ -187,8 +187,7 @@ class WholesaleOrderImporter(OrderImporter):
                            and services.NUL not in r["created_by"]}
             ).values_list("email", "pk")
         )
-        products = CATALOG.products_by_code(
-            code for r in records for code in services.order_body_product_codes(r))
+        products = CATALOG.products_by_code(services.order_body_product_codes(*records))
         now = timezone.now().isoformat()
         for item in items:
             item.prepared = self.prepared_order(item, accounts, users, products, now)
@@ -238,7 +237,8 @@ class WholesaleOrderImporter(OrderImporter):
         priced_line = CATALOG.priced_line
         return PreparedOrder(
             account_id=account_id, fields=cleaned, lines=lines,
-            priced=[priced_line(product, quantity) for product, quantity in lines],
+            priced=[product.priced_lines.get(quantity) or priced_line(product, quantity)
+                    for product, quantity in lines],
             state=state, carriage_tba=carriage_tba, created_at=created_at,
             created_by=created_by, created_by_id=created_by_id, external_id=external_id,
             now=now)

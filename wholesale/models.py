@@ -156,7 +156,7 @@ class WholesaleOrderLine(models.Model):
     position = models.PositiveIntegerField(default=0, help_text="Order in the request.")
     # No index on product: nothing reads lines by product but deleting a product (which
     # PROTECT refuses once it has been ordered), while keeping one costs each line written
-    # a random index insert: 40% of the database's time in a bulk import.
+    # a random index insert: about a quarter of the database's time in a bulk import.
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines",
                                 db_index=False)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])

@@ -86,12 +86,12 @@ class OrderLineInput(NamedTuple):  # a tuple: made five times per order in bulk 
     quantity: int
 
 
-def order_body_product_codes(data: Any) -> set[str]:
-    """The product codes a body names, for one set-based product lookup before validation."""
-    products = data.get("products") if isinstance(data, dict) else None
-    if not isinstance(products, list):
-        return set()
-    return {code for item in products
+def order_body_product_codes(*bodies: Any) -> set[str]:
+    """The product codes the bodies name, for one set-based product lookup before
+    validation (a bulk import asks for a batch's bodies at once)."""
+    return {code for data in bodies if isinstance(data, dict)
+            and isinstance(products := data.get("products"), list)
+            for item in products
             if isinstance(item, dict) and isinstance(code := item.get("product_code"), str)
             and NUL not in code}
 
