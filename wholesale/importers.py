@@ -500,7 +500,8 @@ def order_history_fields(order: PreparedOrder, now: datetime) -> dict:
 
 def order_copy_text(order: PreparedOrder, now: str) -> str:
     """The order's row for COPY after its id and number, in ORDER_COLUMNS' order (the
-    history fields as order_history_fields gives them): an f-string, as it runs per order."""
+    history fields as order_history_fields gives them): an f-string, as it runs per order
+    (with str() of the Decimals: three times quicker than their format())."""
     fields, totals, state = order.fields, order.totals, order.state
     texts = db.copy_texts(fields["customer_order_no"], state, fields["order_type"],
                           fields["delivery_method"],
@@ -509,7 +510,8 @@ def order_copy_text(order: PreparedOrder, now: str) -> str:
     created_by_id = db.COPY_NULL if order.created_by_id is None else order.created_by_id
     return (
         f"{order.account_id}\t{texts}\t{'t' if order.carriage_tba else 'f'}\t"
-        f"{totals.total_price}\t{totals.total_vat}\t{totals.total_weight}\t{created_at}\t"
+        f"{str(totals.total_price)}\t{str(totals.total_vat)}\t{str(totals.total_weight)}\t"
+        f"{created_at}\t"
         f"{created_by_id}\t{now}\t"
         f"{now if state == State.PLACED else db.COPY_NULL}\t"
         f"{now if state == State.CANCELLED else db.COPY_NULL}\t"
@@ -534,22 +536,23 @@ class ImportCatalog:
     MAX_QUANTITIES = 1_000  # per product
 
     def __init__(self):
-        self.products: dict[tuple, Product] = {}
+        self.products: dict[int, tuple[tuple, Product]] = {}  # by id: (its row, it)
 
     def products_by_code(self, codes) -> dict[str, Product]:
         products = {}
         for row in selectors.active_products(codes).values_list(*self.FIELDS):
-            product = self.products.get(row)
-            if product is None:
+            # (by id, then the row compared: a row's hash, of its Decimals, costs more)
+            known_row, product = self.products.get(row[0], (None, None))
+            if known_row != row:
                 if len(self.products) >= self.MAX_PRODUCTS:
                     self.products.clear()
-                product = self.products[row] = Product(**dict(zip(self.FIELDS, row,
-                                                                  strict=True)))
+                product = Product(**dict(zip(self.FIELDS, row, strict=True)))
                 product.copy_snapshot = db.copy_row((
                     product.pk, product.product_code, product.type, product.description,
                     product.vat_code, product.vat_rate, product.unit_price,
                     product.unit_weight), end="")
                 product.priced_lines = {}
+                self.products[row[0]] = (row, product)
             products[product.product_code] = product
         return products
 
