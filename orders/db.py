@@ -201,16 +201,17 @@ def foreign_key_triggers_skipped():
         cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
 
 
-def analyze_if_never_measured(model) -> None:
-    """ANALYZE the model's table if PostgreSQL has no size for it yet (never analyzed, or
+def analyze_if_never_measured(*models) -> None:
+    """ANALYZE each model's table if PostgreSQL has no size for it yet (never analyzed, or
     analyzed empty). Its planner then scales the measured rows per page with the table as
     it grows; without any measure, a bulk import into a new table gets plans made for an
     empty one (a scan of the whole table per batch) until autovacuum comes round. A role
     that does not own the table is skipped by ANALYZE with a warning. No-op elsewhere."""
     if connection.vendor != "postgresql":
         return
-    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
-        if cursor.fetchone()[0] == 0:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        for model in models:
+            table = model._meta.db_table
+            cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
+            if cursor.fetchone()[0] == 0:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -278,7 +278,8 @@ class WholesaleOrderImporter(OrderImporter):
 
         if new_items:
             self.create(new_items, actor=actor)
-            db.analyze_if_never_measured(WholesaleOrder)  # the lookups above need plans
+        # (the lookups above and of the revisits need plans made for the tables' sizes)
+        db.analyze_if_never_measured(WholesaleOrder, WholesaleOrderLine)
         for item in revisits_unchanged(revisits):
             item.outcome = Outcome.UNCHANGED
         for item in revisits:
