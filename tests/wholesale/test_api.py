@@ -350,6 +350,23 @@ class TestBadInput:
                                           "products[2].product_code", "products[2].quantity"}
         assert "'NOPE'" in payload["message"] and "'GONE'" in payload["message"]
 
+    @pytest.mark.parametrize("quantity, status", [(9_998, 201), (10_001, 422)])
+    def test_the_dearest_product_fits_up_to_the_money_column(self, client, demo, quantity,
+                                                             status):
+        """The unit price column's largest value, ordered thousands of times: the order's
+        total still fits numeric(14,2), or it is a 422 naming the quantity."""
+        Product.objects.create(product_code="DEAR", description="Dearest",
+                               unit_price=Decimal("99999999.9999"), vat_code="Z")
+        response = post_json(client, body_with(
+            products=[{"product_code": "DEAR", "quantity": quantity}]),
+            demo["customer"]["token"])
+        assert response.status_code == status, response.json()
+        if status == 201:
+            order = WholesaleOrder.objects.get(pk=response.json()["order_id"])
+            assert order.total_price == Decimal("999799999999.00")
+        else:
+            assert "products[0].quantity" in response.json()["errors"]
+
     def test_an_inactive_product_is_rejected_by_code(self, client, demo):
         Product.objects.filter(product_code="CA").update(is_active=False)
         before = write_counts()
