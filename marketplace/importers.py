@@ -144,7 +144,7 @@ class MarketplaceOrderImporter(OrderImporter):
         if comments is not None and comments.lstrip().startswith("["):
             try:
                 record["comments"] = json.loads(comments)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         return record
 

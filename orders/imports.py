@@ -269,7 +269,7 @@ def read_jsonl(reader: CountingReader) -> Iterator[SourceItem]:
             continue
         try:
             record = json_loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             item = SourceItem(number, None, raw=raw.decode("utf-8", "replace").rstrip("\n"))
             item.reject("json", f"not valid JSON ({exc})")
             yield item

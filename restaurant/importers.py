@@ -244,7 +244,7 @@ def csv_bool(value: str):
 def csv_json(value: str, name: str, errors) -> Any:
     try:
         return json.loads(value)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         errors.add(name, f"The {name} cell must be JSON, got {value!r} ({exc}).")
         return None
 

@@ -155,11 +155,23 @@ def clean_related(data, name, model, errors, *, label, required=False, queryset=
     return row
 
 
+def parsed_or_none(parse, value):
+    """`parse` (Django's parse_date, parse_time or parse_datetime) of a string; None for
+    anything else, and for what they refuse: None for a malformed string, a ValueError
+    for a well-formed impossible one ("2021-13-45")."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
 def clean_datetime(data, name, errors):
     value = data.get(name)
     if value is None or value == "":
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    parsed = parsed_or_none(parse_datetime, value)
     if parsed is None:
         errors.add(name, f"The {name} is not a valid date and time, got {value!r}.")
         return None
@@ -376,7 +388,7 @@ def clean_date(data, name, errors) -> date | None:
     value = data.get(name)
     if value in (None, ""):
         return None
-    parsed = parse_date(value) if isinstance(value, str) else None
+    parsed = parsed_or_none(parse_date, value)
     if parsed is None:
         errors.add(name, f"The {name} is not a valid date (YYYY-MM-DD), got {value!r}.")
     return parsed
@@ -386,10 +398,7 @@ def clean_time(data, name, errors) -> time | None:
     value = data.get(name)
     if value in (None, ""):
         return None
-    try:
-        parsed = parse_time(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
+    parsed = parsed_or_none(parse_time, value)
     if parsed is None:
         errors.add(name, f"The {name} is not a valid time (HH:MM), got {value!r}.")
     return parsed
@@ -629,7 +638,7 @@ def order_update_validate(data: dict) -> dict:
         cleaned["order_type"] = clean_order_type(data, errors, required=True)
     if data.get("order_date_time") not in (None, ""):
         value = data["order_date_time"]
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        parsed = parsed_or_none(parse_datetime, value)
         if parsed is None:
             errors.add("order_date_time", "The order_date_time must be a date and time "
                                           f"(YYYY-MM-DD HH:MM:SS), got {value!r}.")

@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import BasePagination
-from rest_framework.parsers import JSONParser as PlainJSONParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import set_rollback
 from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
 from orders.api.exceptions import NON_FIELD, describe_exception
+from orders.api.parsers import JSONParser as PlainJSONParser
 
 ERROR_TITLES = {
     400: "Bad request",

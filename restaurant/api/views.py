@@ -5,13 +5,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_json_api.metadata import JSONAPIMetadata
 from rest_framework_json_api.renderers import JSONRenderer
 from rest_framework_json_api.views import PreloadIncludesMixin
 
+from orders.api.parsers import JSONParser
 from orders.auth import READ_WRITE_ABILITIES, HasAbility
 from orders.services import api_token_create
 from restaurant import selectors, services

@@ -70,13 +70,15 @@ class TestImport:
         ])
         with open(path, "a") as f:
             f.write("{broken\n")
+            f.write('{"order_items": ' + "[" * 5000 + "]" * 5000 + "}\n")  # too deep
         errors_path = tmp_path / "errors.jsonl"
         status, out, err = run("import_orders", "panels", path, "--no-progress",
                                "--errors", str(errors_path))
         assert status == 1
-        assert "created 2," in out and "rejected 2" in out
+        assert "created 2," in out and "rejected 3" in out
         assert "line 2 [bad-1] order_items: Unknown or inactive panel sku 'nope'." in err
         assert "line 4 json: not valid JSON" in err
+        assert "line 5 json: not valid JSON (maximum recursion depth exceeded" in err
         assert set(CustomerPanelOrder.objects.filter(external_id__isnull=False)
                    .values_list("external_id", flat=True)) == {"ok-1", "ok-2"}
 

@@ -511,6 +511,7 @@ INVALID_CREATES = [
     (payload_with(order_total="ten"), "order_total"),
     (payload_with(order_total=-1), "order_total"),
     (payload_with(order_date="01/03/2021"), "order_date"),
+    (payload_with(order_date="2021-13-45"), "order_date"),  # well formed, no such date
     (payload_with(order_time="25:00"), "order_time"),
     (payload_with(ip_address="999.1.1.1"), "ip_address"),
     # Beyond what the columns hold, or text PostgreSQL refuses: a 422, never a 500.
@@ -594,6 +595,7 @@ class TestValidation:
         ({"order_type": "pickup"}, "order_type"), ({"status_id": 99}, "status_id"),
         ({"assignee_id": 999}, "assignee_id"), ({"notify": "maybe"}, "notify"),
         ({"order_date_time": "tomorrow"}, "order_date_time"),
+        ({"order_date_time": "2021-02-30 10:00:00"}, "order_date_time"),
     ])
     def test_update_rules(self, client, demo, writer, body, field):
         before = write_counts()
