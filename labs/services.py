@@ -116,7 +116,7 @@ def order_data_validate(*, company: Company, data: dict) -> dict:
             ]
         cleaned_samples.append({
             "sku": sku,
-            "assays": [assays.get(a) for a in assay_ids],
+            "assays": [assays.get(a) if _is_id(a) else None for a in assay_ids],
             "lot": _optional_text(sample.get("lot"), f"{path}.lot", errors),
             "batch": _optional_text(sample.get("batch"), f"{path}.batch", errors),
             "composite": composite,

@@ -28,6 +28,8 @@ BAD_DATA = [
     (lambda d: d["samples"][0].update(assay_ids=[]), "samples[0].assay_ids", "At least"),
     (lambda d: d["samples"][0].update(assay_ids=[99999]), "samples[0].assay_ids",
      "99999"),
+    (lambda d: d["samples"][0].update(assay_ids=[[69], {"id": 69}]), "samples[0].assay_ids",
+     "[69]"),
     (lambda d: d["samples"][0].update(composite="yes"), "samples[0].composite", "'yes'"),
     (lambda d: d["samples"][0].update(number_of_composites=0),
      "samples[0].number_of_composites", "0"),

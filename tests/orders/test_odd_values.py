@@ -1,13 +1,15 @@
-"""No body makes an API answer 500: every field of each domain's write body (and of the
-objects in its lists) replaced by a value of another JSON type, an empty or huge one, a
-NUL, an impossible date, or a body nested thousands deep. Each answer is a 4xx, or for a
-value the API takes, a success."""
+"""No odd value makes an API answer 500 or an import fail: every field of each domain's
+write body and import record (and of the objects in its lists) replaced by a value of
+another JSON type, an empty or huge one, a NUL or an impossible date, or a body nested
+thousands deep. An API answers a 4xx, or for a value it takes, a success; an import
+rejects the row (exit status 1) or takes it (0)."""
 
 import json
 
 import pytest
+from django.conf import settings
 
-from tests.commands import seed_demo
+from tests.commands import run_command, seed_demo
 from tests.conftest import bearer
 from tests.marketplace.test_orders_api import BILLING_INFO, CREATE_URL, ORDER_ID, SHIPPING_INFO
 from tests.restaurant.test_api import SEED_PAYLOAD
@@ -20,17 +22,15 @@ ODD_VALUES = [[], {}, [1], [{}], {"a": 1}, 1.5, True, -1, 10**30, "", "x" * 5000
 TOO_DEEP = "[" * 5000 + "]" * 5000
 
 
-def bodies_with_odd_values(body: dict):
-    """(where, body) for each field, and each field of a list's first object, set to each
-    odd value."""
+def bodies_with_odd_values(body: dict, depth: int = 2):
+    """(where, body) for each field, and each field of the first object in a list (to
+    `depth` lists down), set to each odd value."""
     for key, value in body.items():
         for odd in ODD_VALUES:
             yield key, {**body, key: odd}
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            for name in value[0]:
-                for odd in ODD_VALUES:
-                    yield f"{key}[0].{name}", {**body, key: [{**value[0], name: odd},
-                                                            *value[1:]]}
+        if depth > 1 and isinstance(value, list) and value and isinstance(value[0], dict):
+            for where, first in bodies_with_odd_values(value[0], depth - 1):
+                yield f"{key}[0].{where}", {**body, key: [first, *value[1:]]}
 
 
 def server_errors(client, method, url, body: dict, token: str) -> list:
@@ -97,3 +97,21 @@ def test_a_body_nested_too_deeply_is_a_400_in_the_domains_shape(client, demo, ur
                            **bearer(demo[domain][role]["token"]))
     assert response.status_code == 400
     assert "nested too deeply" in json.dumps(response.json()[error_key])
+
+
+@pytest.mark.parametrize("domain", ["panels", "wholesale", "marketplace", "restaurant", "labs"])
+def test_an_import_rejects_or_takes_each_odd_value(demo, tmp_path, domain):
+    """The first record of the domain's example file, with each odd value in turn, all in
+    one file: every row is reported, none fails the run, and a dry run writes nothing."""
+    example = settings.BASE_DIR / "examples" / f"{domain}-orders.jsonl"
+    record = json.loads(example.read_text().splitlines()[0])
+    if domain == "wholesale":
+        record["account"] = demo["wholesale"]["customer"]["account_id"]
+    odd_records = [odd for _, odd in bodies_with_odd_values(record, depth=3)]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(odd) + "\n" for odd in odd_records))
+    status, out, err = run_command("import_orders", domain, str(path), "--dry-run")
+    assert status == 1, err[-500:]
+    assert out.startswith("Dry run, nothing written:")
+    assert f"({len(odd_records)} orders," in out
+    assert "Traceback" not in err
