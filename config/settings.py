@@ -131,6 +131,13 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    # Choice sets of the same field name in two domains, named by their domain.
+    "ENUM_NAME_OVERRIDES": {
+        "WholesaleOrderTypeEnum": "wholesale.models.WholesaleOrder.OrderType",
+        "RestaurantOrderTypeEnum": "restaurant.models.Order.OrderType",
+        "LabOrderStatusEnum": "labs.models.LabOrder.Status",
+        "LabTestStatusEnum": "labs.models.Test.Status",
+    },
     "TITLE": "Order back office API",
     "DESCRIPTION": "Five order domains, each re-implementing a public order API.",
     "VERSION": "0.1.0",

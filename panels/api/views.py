@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -75,10 +76,12 @@ class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
     serializer_class = OrderSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = OrderFilter
+    queryset = CustomerPanelOrder.objects.none()  # (what the OpenAPI schema describes)
 
     def get_queryset(self):
         return selectors.orders_for_partner(self.partner)
 
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def post(self, request):
         payload = OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -101,6 +104,7 @@ class OrderDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
 
 
 class OrderCancelView(PartnerAPIMixin, APIView):
+    @extend_schema(request=None, responses={200: OrderSerializer})
     def post(self, request, pk):
         order = get_object_or_404(selectors.orders_for_partner(self.partner), pk=pk)
         services.order_cancel(order=order, actor=request.user, via="api")

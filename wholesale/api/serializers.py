@@ -120,7 +120,7 @@ class WholesaleOrderSerializer(serializers.Serializer):
     order_number = serializers.IntegerField()
     customer_order_no = serializers.CharField()
     order_state = serializers.ChoiceField(choices=WholesaleOrder.State.values)
-    order_type = serializers.ChoiceField(choices=WholesaleOrder.OrderType.values)
+    order_type = serializers.ChoiceField(choices=WholesaleOrder.OrderType.choices)
     delivery_method = serializers.ChoiceField(choices=WholesaleOrder.DeliveryMethod.values)
     delivery_name = serializers.CharField(allow_null=True)
     delivery_company_name = serializers.CharField(allow_null=True)
@@ -155,7 +155,7 @@ class WholesaleOrderBodySerializer(serializers.Serializer):
     """The create-or-update body, for the schema; wholesale.services validates it."""
 
     customer_order_no = serializers.CharField()
-    order_type = serializers.ChoiceField(choices=WholesaleOrder.OrderType.values,
+    order_type = serializers.ChoiceField(choices=WholesaleOrder.OrderType.choices,
                                          required=False)
     delivery_method = serializers.ChoiceField(choices=WholesaleOrder.DeliveryMethod.values)
     delivery_name = serializers.CharField(allow_null=True, required=False)
