@@ -38,7 +38,7 @@ from orders.lifecycle import TransitionRefused
 from orders.models import OrderEvent
 from wholesale import selectors, services
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
-from wholesale.pricing import line_figures, order_totals
+from wholesale.pricing import in_units, line_figures, order_totals_of_units
 
 State = WholesaleOrder.State
 STATES = frozenset(State.values)
@@ -50,6 +50,18 @@ HISTORY_FIELDS = ["order_state", "carriage_tba", "created_at"]
 ORDER_FIELDS = ["customer_order_no", "order_type", "delivery_method",
                 *services.BODY_TEXT_FIELDS]
 CSV_ORDER_COLUMNS = ["customer_order_no", *OWNER_FIELDS, *ORDER_FIELDS[1:], *HISTORY_FIELDS]
+
+
+class PricedLine(NamedTuple):
+    """A line as an import prices it (`pricing.line_figures`): its product's id, its COPY
+    text from the quantity on (a tab before, a newline after), and its figures in whole
+    cents and thousandths (`pricing.in_units`) for `pricing.order_totals_of_units`."""
+
+    product_id: int
+    text: str
+    price: int
+    vat: int
+    weight: int
 
 
 class PreparedOrder:
@@ -65,20 +77,22 @@ class PreparedOrder:
                  "created_by_id", "product_ids", "order_text", "lines_text", "created_at",
                  "_fields", "_lines", "_carriage_tba", "totals")
 
-    def __init__(self, *, account_id: int, fields: dict, lines: list, priced: list, state: str,
+    def __init__(self, *, account_id: int, fields: dict, lines: list,
+                 priced: list[PricedLine], state: str,
                  carriage_tba: bool, created_at: datetime | None, created_by: str | None,
                  created_by_id: int | None, external_id: str | None, now: str):
         self.account_id, self.customer_order_no = account_id, fields["customer_order_no"]
         self.external_id, self.state, self.created_at = external_id, state, created_at
         self.created_by, self.created_by_id = created_by, created_by_id
-        self.product_ids = tuple([product.id for product, _ in lines])
         self._fields, self._lines, self._carriage_tba = fields, lines, carriage_tba
-        self.totals = order_totals([figures for figures, _ in priced])
+        # (the priced lines transposed: their product ids, texts, prices, VATs, weights)
+        self.product_ids, texts, prices, vats, weights = zip(*priced, strict=True)
+        self.totals = order_totals_of_units(prices, vats, weights)
         self.order_text = order_copy_text(self, now)
         # the lines' rows, each after its order_id: position, then quantity, product and
         # figures as ImportCatalog.priced_line wrote them
         self.lines_text = "".join([f"\t{position}{text}"
-                                   for position, (_, text) in enumerate(priced)])
+                                   for position, text in enumerate(texts)])
 
     def __reduce__(self):
         return (unpickle_prepared_order, (
@@ -557,18 +571,20 @@ class ImportCatalog:
             products[product.product_code] = product
         return products
 
-    def priced_line(self, product: Product, quantity: int) -> tuple:
-        """(LineFigures, the line's COPY text from quantity on, with its tab before and
-        newline after) for a product ordered `quantity` times."""
+    def priced_line(self, product: Product, quantity: int) -> PricedLine:
+        """A product ordered `quantity` times, priced."""
         priced = product.priced_lines.get(quantity)
         if priced is None:
             if len(product.priced_lines) >= self.MAX_QUANTITIES:
                 product.priced_lines.clear()
             figures = line_figures(unit_price=product.unit_price, vat_rate=product.vat_rate,
                                    unit_weight=product.unit_weight, quantity=quantity)
-            priced = product.priced_lines[quantity] = (
-                figures, f"\t{quantity}\t{product.copy_snapshot}\t{figures.line_price}\t"
-                         f"{figures.vat}\t{figures.line_weight}\n")
+            priced = product.priced_lines[quantity] = PricedLine(
+                product.pk,
+                f"\t{quantity}\t{product.copy_snapshot}\t{figures.line_price}\t"
+                f"{figures.vat}\t{figures.line_weight}\n",
+                in_units(figures.line_price, 2), in_units(figures.vat, 2),
+                in_units(figures.line_weight, 3))
         return priced
 
 

@@ -38,6 +38,24 @@ def line_figures(*, unit_price: Decimal, vat_rate: Decimal, unit_weight: Decimal
     )
 
 
+def in_units(amount: Decimal, places: int) -> int:
+    """An amount with at most `places` decimal places (a money figure after `money`, a
+    weight of the catalog's three places) as a whole number of its 10**-places units."""
+    units = amount.scaleb(places)
+    if units != units.to_integral_value():
+        raise ValueError(f"{amount} has more than {places} decimal places")
+    return int(units)
+
+
+def order_totals_of_units(prices: Iterable[int], vats: Iterable[int],
+                          weights: Iterable[int]) -> OrderTotals:
+    """`order_totals` of lines given as `in_units(line_price, 2)`, `in_units(vat, 2)` and
+    `in_units(line_weight, 3)`: the same exact sums (the lines are already rounded to the
+    cent), as ints, which a bulk import sums several times quicker than Decimals."""
+    return OrderTotals(Decimal(sum(prices)).scaleb(-2), Decimal(sum(vats)).scaleb(-2),
+                       Decimal(sum(weights)).scaleb(-3))
+
+
 def order_totals(lines: Iterable) -> OrderTotals:
     """The totals of lines (LineFigures, or order lines: anything with their figures).
     Sums of Decimal are exact."""

@@ -1,10 +1,11 @@
+import random
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from wholesale.models import OrderNumberCounter, Product
-from wholesale.pricing import line_figures, order_totals
+from wholesale.pricing import in_units, line_figures, order_totals, order_totals_of_units
 from wholesale.services import (
     OrderBodyInvalid,
     OrderBodyMalformed,
@@ -46,6 +47,26 @@ class TestPricing:
         assert vat_half.vat == D("0.01")  # 0.005 rounds up
         totals = order_totals([half_cent, half_cent, half_cent])
         assert totals.total_price == D("0.03")  # not round(0.015) = 0.02
+
+    def test_totals_of_units_are_the_totals_of_the_figures(self):
+        """What a bulk import sums (ints) gives the API's totals, to the digit."""
+        rng = random.Random(3)
+        for _ in range(500):
+            lines = [line_figures(unit_price=D(rng.randint(0, 10**8)) / 10**4,
+                                  vat_rate=D(rng.choice(["0", "0.05", "0.2", "0.175"])),
+                                  unit_weight=D(rng.randint(0, 10**6)) / 10**3,
+                                  quantity=rng.randint(1, 10**5))
+                     for _ in range(rng.randint(1, 8))]
+            units = order_totals_of_units([in_units(line.line_price, 2) for line in lines],
+                                          [in_units(line.vat, 2) for line in lines],
+                                          [in_units(line.line_weight, 3) for line in lines])
+            assert units == order_totals(lines)
+
+    def test_in_units_refuses_what_it_would_round(self):
+        assert in_units(D("12.34"), 2) == 1234
+        assert in_units(D("0.250"), 3) == 250
+        with pytest.raises(ValueError, match="more than 2 decimal places"):
+            in_units(D("0.005"), 2)
 
 
 def product(code: str, **fields) -> Product:
