@@ -115,9 +115,9 @@ class PreparedOrder:
 
     def read_back_fields(self) -> None:
         """The fields and carriage_tba from the order's row (ORDER_COLUMNS)."""
-        values = db.copy_fields(self.order_text)
-        self._fields = dict(zip(ORDER_FIELDS, [values[1], *values[3:15]], strict=True))
-        self._carriage_tba = values[15] == "t"
+        row = dict(zip(ORDER_COLUMNS, db.copy_fields(self.order_text), strict=True))
+        self._fields = {name: row[name] for name in ORDER_FIELDS}
+        self._carriage_tba = row["carriage_tba"] == "t"
 
     @property
     def lines(self) -> list[services.OrderLineInput]:
@@ -251,8 +251,7 @@ class WholesaleOrderImporter(OrderImporter):
         priced_line = CATALOG.priced_line
         return PreparedOrder(
             account_id=account_id, fields=cleaned, lines=lines,
-            priced=[product.priced_lines.get(quantity) or priced_line(product, quantity)
-                    for product, quantity in lines],
+            priced=[priced_line(product, quantity) for product, quantity in lines],
             state=state, carriage_tba=carriage_tba, created_at=created_at,
             created_by=created_by, created_by_id=created_by_id, external_id=external_id,
             now=now)

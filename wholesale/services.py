@@ -55,9 +55,8 @@ ORDER_TYPES = WholesaleOrder.OrderType
 DELIVERY_METHODS = WholesaleOrder.DeliveryMethod
 CHOICE_VALUES = {choices: frozenset(choices.values) for choices in (ORDER_TYPES, DELIVERY_METHODS)}
 MAX_CUSTOMER_ORDER_NO = WholesaleOrder._meta.get_field("customer_order_no").max_length
-MAX_LENGTHS = {name: WholesaleOrder._meta.get_field(name).max_length
-               for name in BODY_TEXT_FIELDS}
-TEXT_FIELD_LIMITS = [(name, MAX_LENGTHS[name] or sys.maxsize) for name in BODY_TEXT_FIELDS]
+TEXT_FIELD_LIMITS = [(name, WholesaleOrder._meta.get_field(name).max_length or sys.maxsize)
+                     for name in BODY_TEXT_FIELDS]  # (notes: a TextField, no limit)
 MAX_QUANTITY = 2_147_483_647  # the quantity column's range (a PostgreSQL integer)
 MAX_PRICE = Decimal("999999999999")  # within numeric(14,2), with room for rounding
 MAX_WEIGHT = Decimal("99999999999")  # within numeric(14,3)
@@ -193,9 +192,6 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
             elif quantity > MAX_QUANTITY:
                 errors[f"products[{index}].quantity"] = [
                     f"At most {MAX_QUANTITY}, got {quantity!r}."]
-            if (isinstance(code, str) and code in products_by_code
-                    and type(quantity) is int and 1 <= quantity <= MAX_QUANTITY):
-                lines.append(OrderLineInput(products_by_code[code], quantity))
         if len(lines) == len(products):
             errors.update(lines_beyond_the_columns(lines))
         cleaned["lines"] = lines
