@@ -4,7 +4,7 @@ from django.utils.html import format_html, format_html_join
 
 from labs import services
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
-from orders.admin import OrderEventInline, transition_action
+from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
 from orders.models import ApiToken
 
 
@@ -29,7 +29,7 @@ class CompanyAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "", "<li>{}… {} of {} ({})</li>",
             ((t.prefix, t.label or "no label", t.user,
-              "revoked" if t.is_revoked else ", ".join(t.abilities)) for t in tokens),
+              "revoked" if t.is_revoked else t.abilities_shown) for t in tokens),
         )
         add = reverse("admin:orders_apitoken_add")
         return format_html('<ul>{}</ul><a href="{}">Issue a key</a>', rows, add)
@@ -91,7 +91,7 @@ class SampleInline(admin.TabularInline):
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(admin.ModelAdmin):
+class LabOrderAdmin(KeptOrderAdmin):
     list_display = ["id", "company", "orderer", "status", "payment_status", "ordered_at",
                     "paid_at", "date_received", "updated_at"]
     list_filter = ["status", "payment_status", "company", "ordered_at", "paid_at",
@@ -123,7 +123,7 @@ class LabOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Test)
-class TestAdmin(admin.ModelAdmin):
+class TestAdmin(KeptOrderAdmin):
     list_display = ["id", "order", "sample", "assay", "status", "updated_at"]
     list_filter = ["status", "assay", "sample__order__company", "updated_at"]
     search_fields = ["=id", "=sample__order__id", "assay__name", "sample__sku__code",

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 
 from marketplace import services
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
-from orders.admin import OrderEventInline, transition_action
+from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.lifecycle import TransitionRefused, order_label
 
 
 @admin.register(Merchant)
@@ -24,8 +25,35 @@ class MarketplaceCustomerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+class RecordAdminForm(forms.ModelForm):
+    """A record's fields through the API's own record validation (`record_validate`):
+    the same limits (a price of zero or more, comments up to their length) and values."""
+
+    class Meta:
+        model = Record
+        fields = ["merchant", *services.RECORD_FIELDS, "removed_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        body = {name: cleaned.get(name) for name in services.RECORD_FIELDS}
+        if body["price"] is not None:
+            body["price"] = str(body["price"])
+        try:
+            validated = services.record_validate(body)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, messages)
+                elif name not in self.fields:
+                    self.add_error(None, messages)
+            return cleaned
+        cleaned.update(validated)
+        return cleaned
+
+
 @admin.register(Record)
 class RecordAdmin(admin.ModelAdmin):
+    form = RecordAdminForm
     list_display = ["artist", "title", "public_id", "price", "condition", "merchant",
                     "removed_at"]
     list_filter = ["merchant", ("removed_at", admin.EmptyFieldListFilter)]
@@ -37,6 +65,13 @@ class RecordAdmin(admin.ModelAdmin):
 class OrderAdminForm(forms.ModelForm):
     """Validates the edited fields with the API's own update validation."""
 
+    # The version the operator saw: a save over a newer one is refused, as `__v` is.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version
+
     class Meta:
         model = MarketplaceOrder
         fields = [*services.ADDRESS_FIELDS, "comments"]
@@ -44,7 +79,8 @@ class OrderAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.order_changes = {}
-        body = {name: cleaned.get(name) for name in self.changed_data if name in cleaned}
+        body = {name: cleaned.get(name) for name in self.changed_data
+                if name in cleaned and name in self._meta.fields}
         if body:
             try:
                 self.order_changes = services.order_update_validate(body)
@@ -55,7 +91,7 @@ class OrderAdminForm(forms.ModelForm):
 
 
 @admin.register(MarketplaceOrder)
-class MarketplaceOrderAdmin(admin.ModelAdmin):
+class MarketplaceOrderAdmin(KeptOrderAdmin):
     form = OrderAdminForm
     list_display = ["public_id", "status", "record", "merchant", "customer", "paypal_email",
                     "shipping_zip", "version", "created_at"]
@@ -83,12 +119,16 @@ class MarketplaceOrderAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        if form.order_changes:
+        if not form.order_changes:
+            return
+        try:
             services.order_update(order=obj, changes=form.order_changes, actor=request.user,
-                                  via="admin")
+                                  via="admin", expected_version=form.cleaned_data["seen_version"])
+        except TransitionRefused:
+            current = MarketplaceOrder.objects.get(pk=obj.pk)
+            self.order_not_saved(request, f"{order_label(current)} was changed meanwhile "
+                                          f"(__v {form.cleaned_data['seen_version']} when "
+                                          f"opened, {current.version} now)")
 
     def has_add_permission(self, request):
         return False  # customers place orders through the API (or an import)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # orders are kept: cancel instead

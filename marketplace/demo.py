@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
-from orders.demo import demo_user
+from orders.demo import demo_password, demo_user
 from orders.services import demo_api_token
 
 ABILITIES = ["orders:read", "orders:write"]
@@ -100,4 +100,4 @@ def load() -> dict:
 def principal(user, label: str, public_id: str, email: str, password: str) -> dict:
     """Token and id as the issue names them; email and password for the log-in endpoints."""
     return {"token": demo_api_token(user=user, label=label, abilities=ABILITIES),
-            "id": public_id, "email": email, "password": password}
+            "id": public_id, "email": email, "password": demo_password(user, password)}

@@ -29,6 +29,7 @@ from marketplace.models import (
     Record,
 )
 from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
+from orders.inputs import InputError, bounded_datetime, short_repr, text_problem
 
 Status = MarketplaceOrder.Status
 PUBLIC_ID = re.compile(rf"[0-9a-f]{{{PUBLIC_ID_LENGTH}}}")
@@ -86,8 +87,8 @@ def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
     if external_id not in (None, ""):
         if not isinstance(external_id, str | int) or isinstance(external_id, bool):
             errors["external_id"] = [f"Must be a string, got {external_id!r}."]
-        elif isinstance(external_id, str) and services.NUL in external_id:
-            errors["external_id"] = [services.NUL_MESSAGE]
+        elif isinstance(external_id, str) and (problem := text_problem(external_id)):
+            errors["external_id"] = [problem]
         elif len(str(external_id)) > EXTERNAL_ID_MAX:
             errors["external_id"] = [f"At most {EXTERNAL_ID_MAX} characters."]
         else:
@@ -112,14 +113,17 @@ def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
         try:
             # Python's ISO parser would take a NUL for the date/time separator.
             parsed = parse_datetime(created) if isinstance(created, str) and (
-                services.NUL not in created) else None
+                not text_problem(created)) else None
         except ValueError:  # well formed, not a real time: 2019-02-30
             parsed = None
         if parsed is None:
             errors["created_date"] = [
-                f"Must be a time like 2019-02-12T02:16:49.482Z, got {created!r}."]
+                f"Must be a time like 2019-02-12T02:16:49.482Z, got {short_repr(created)}."]
         else:
-            cleaned["created_at"] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            try:  # within what the database gives back and the renderer takes
+                cleaned["created_at"] = bounded_datetime(parsed, field="created_date")
+            except InputError as exc:
+                errors["created_date"] = [exc.message]
     return cleaned
 
 

@@ -18,6 +18,7 @@ from django.http.request import QueryDict
 from django.utils import timezone
 
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
+from orders.inputs import InputError, short_repr, strict_int, text_problem
 from orders.lifecycle import Transition, TransitionRefused, transition
 from orders.services import order_event_record
 
@@ -48,11 +49,11 @@ RECORD_FIELDS = ("artist", "title", "price", "condition", "comments")
 REQUIRED_RECORD_FIELDS = frozenset({"artist", "title", "price", "condition"})
 RECORD_READ_ONLY_KEYS = frozenset({"_id", "merchant_id", "created_date", "__v"})
 
+# A body's lists: `comments` holds at most MAX_COMMENTS strings (a form's `comments[<i>]`
+# index is below it); each `*_info` list holds exactly one object.
 MAX_COMMENTS = 100
 MAX_COMMENT_LENGTH = 2000
 MAX_VERSION = 2_147_483_647  # the version column's range (a PostgreSQL integer)
-NUL = "\x00"  # PostgreSQL text (and jsonb) cannot hold it
-NUL_MESSAGE = "Must not contain a NUL character (\\u0000)."
 # `billing_info[0][billing_city]` -> "billing_info", "[0][billing_city]"
 BRACKETED_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 BRACKET_PART = re.compile(r"\[([^\[\]]*)\]")
@@ -119,13 +120,15 @@ def _order_body_fields(data: Mapping) -> tuple[dict[str, Any], dict[str, list[st
                 for field, field_value in group_object.items():
                     put(field, field_value, f"{name}[0].{field}", group=name)
         elif name == "comments" and parts:  # comments[] or comments[3]
-            position = parts[0]
-            if len(parts) != 1 or not (position == "" or position.isdigit()):
-                errors.setdefault(key, []).append("Use comments[] or comments[<index>].")
+            position = _comment_index(parts)
+            if position is None:
+                errors.setdefault(key, []).append(
+                    f"Use comments[] or comments[<index>], an index from 0 to "
+                    f"{MAX_COMMENTS - 1}.")
                 continue
             for value in values:
-                rank = int(position) if position else len(comment_items)
-                comment_items.append((rank, value))
+                comment_items.append((position if position != "" else len(comment_items),
+                                      value))
         elif parts:
             errors.setdefault(key, []).append("Unknown field.")
         elif name == "comments" and len(values) > 1:
@@ -138,6 +141,19 @@ def _order_body_fields(data: Mapping) -> tuple[dict[str, Any], dict[str, list[st
             errors.setdefault("comments", []).append("Given more than once.")
         flat["comments"] = [value for _, value in sorted(comment_items, key=lambda i: i[0])]
     return flat, errors
+
+
+def _comment_index(parts: list[str]) -> int | str | None:
+    """The index of a form's `comments[<index>]` ("" for `comments[]`), or None when it
+    is not one (ASCII digits below MAX_COMMENTS: not "٣", not 5,000 digits)."""
+    if len(parts) != 1:
+        return None
+    if parts[0] == "":
+        return ""
+    try:
+        return strict_int(parts[0], minimum=0, maximum=MAX_COMMENTS - 1)
+    except InputError:
+        return None
 
 
 def order_create_validate(data: Mapping) -> dict[str, Any]:
@@ -168,16 +184,15 @@ def order_update_validate(data: Mapping) -> dict[str, Any]:
         if fields["status"] in Status.values:
             cleaned["status"] = fields["status"]
         else:
-            errors["status"] = [f"{fields['status']!r} is not one of: "
+            errors["status"] = [f"{short_repr(fields['status'])} is not one of: "
                                 f"{', '.join(Status.values)}."]
     if "__v" in fields:
-        version = _clean_int(fields["__v"])
-        if version is None or version < 0:
-            errors["__v"] = [f"Must be a whole number, got {fields['__v']!r}."]
-        elif version > MAX_VERSION:
-            errors["__v"] = [f"At most {MAX_VERSION}, got {version}."]
-        else:
-            cleaned["expected_version"] = version
+        try:
+            cleaned["expected_version"] = strict_int(fields["__v"], field="__v", minimum=0,
+                                                     maximum=MAX_VERSION)
+        except InputError:
+            errors["__v"] = [f"Must be a whole number from 0 to {MAX_VERSION}, "
+                             f"got {short_repr(fields['__v'])}."]
     if errors:
         raise ValidationError(errors)
     if not set(cleaned) - {"expected_version"}:
@@ -242,7 +257,8 @@ def _clean_order_string(name: str, value: Any, errors: dict) -> str:
         try:
             validate_email(cleaned)
         except ValidationError:
-            errors.setdefault(name, []).append(f"{cleaned!r} is not a valid email address.")
+            errors.setdefault(name, []).append(
+                f"{short_repr(cleaned)} is not a valid email address.")
     return cleaned
 
 
@@ -251,11 +267,11 @@ def _clean_string(name: str, value: Any, errors: dict, *, required: bool,
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors.setdefault(name, []).append(f"Must be a string, got {value!r}.")
+        errors.setdefault(name, []).append(f"Must be a string, got {short_repr(value)}.")
         return ""
     value = value.strip()
-    if NUL in value:
-        errors.setdefault(name, []).append(NUL_MESSAGE)
+    if problem := text_problem(value):
+        errors.setdefault(name, []).append(problem)
     elif required and not value:
         errors.setdefault(name, []).append("This field is required.")
     elif len(value) > max_length:
@@ -267,6 +283,8 @@ def _clean_comments(value: Any, errors: dict) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
+        if problem := text_problem(value):
+            errors.setdefault("comments", []).append(problem)
         value = [value] if value.strip() else []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         errors.setdefault("comments", []).append("Must be a string or a list of strings.")
@@ -276,39 +294,30 @@ def _clean_comments(value: Any, errors: dict) -> list[str]:
     if any(len(item) > MAX_COMMENT_LENGTH for item in value):
         errors.setdefault("comments", []).append(
             f"A comment has at most {MAX_COMMENT_LENGTH} characters.")
-    if any(NUL in item for item in value):
-        errors.setdefault("comments", []).append(NUL_MESSAGE)
+    for index, item in enumerate(value):  # named as the API's parser names it
+        if "comments" not in errors and (problem := text_problem(item)):
+            errors.setdefault(f"comments[{index}]", []).append(problem)
+            break
     return [item.strip() for item in value]
-
-
-def _clean_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    if text.isascii() and text.isdigit() and len(text) <= 100:  # not "²", not 5,000 digits
-        return int(text)
-    return None
 
 
 def _clean_price(value: Any, errors: dict) -> Decimal | None:
     if value is None or value == "" or isinstance(value, bool):
         errors["price"] = ["This field is required." if value in (None, "")
-                           else f"Must be a number, got {value!r}."]
+                           else f"Must be a number, got {short_repr(value)}."]
         return None
     try:
         # str() first: a JSON number arrives as a float, and its repr is the text sent.
         price = Decimal(str(value).strip())
     except InvalidOperation:
-        errors["price"] = [f"Must be a number, got {value!r}."]
+        errors["price"] = [f"Must be a number, got {short_repr(value)}."]
         return None
     if not price.is_finite() or price < 0:
-        errors["price"] = [f"Must be zero or more, got {value!r}."]
+        errors["price"] = [f"Must be zero or more, got {short_repr(value)}."]
     elif price.as_tuple().exponent < -2:
-        errors["price"] = [f"At most 2 decimal places (cents), got {value!r}."]
+        errors["price"] = [f"At most 2 decimal places (cents), got {short_repr(value)}."]
     elif price >= Decimal("100000000"):
-        errors["price"] = [f"At most 99999999.99, got {value!r}."]
+        errors["price"] = [f"At most 99999999.99, got {short_repr(value)}."]
     return price
 
 

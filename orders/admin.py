@@ -6,18 +6,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 
 from orders.lifecycle import TransitionRefused, order_label
-from orders.models import ApiToken, OrderEvent
+from orders.models import ABILITIES, ApiToken, OrderEvent
 from orders.services import api_token_create, api_token_revoke
 
-KNOWN_ABILITIES = ["orders:read", "orders:write", "orders:*", "*"]
 
+class ApiTokenForm(forms.ModelForm):
+    """Abilities are ticked from the known set; a new token's user is chosen once."""
 
-class ApiTokenCreationForm(forms.ModelForm):
-    abilities = forms.CharField(
-        initial="orders:read,orders:write",
-        help_text="Comma separated, for example: " + ", ".join(KNOWN_ABILITIES),
+    abilities = forms.MultipleChoiceField(
+        choices=[(a, a) for a in ABILITIES],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["orders:read", "orders:write"],
+        help_text='"*" grants everything, "orders:*" every orders ability.',
     )
 
     class Meta:
@@ -25,33 +29,33 @@ class ApiTokenCreationForm(forms.ModelForm):
         fields = ["user", "label", "abilities", "expires_at"]
 
     def clean_abilities(self):
-        abilities = [a.strip() for a in self.cleaned_data["abilities"].split(",") if a.strip()]
-        if not abilities:
-            raise ValidationError("Give at least one ability.")
-        return abilities
+        return sorted(self.cleaned_data["abilities"])
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    form = ApiTokenForm
     list_display = [
-        "prefix", "user", "label", "abilities", "created_at", "last_used_at",
+        "prefix", "user", "label", "abilities_shown", "created_at", "last_used_at",
         "expires_at", "revoked_at",
     ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["prefix", "label", "user__username", "user__email"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     autocomplete_fields = ["user"]
     actions = ["revoke_tokens"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = ApiTokenCreationForm
-        return super().get_form(request, obj, **kwargs)
+    created_template = "admin/orders/apitoken/created.html"
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["user", "label", "abilities", "expires_at"]
-        return ["user", "label", "abilities", "expires_at", *self.readonly_fields]
+        return ["user", "label", "abilities", "expires_at", "prefix", "created_at",
+                "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # A token's user is fixed: a token handed to one user never acts for another.
+        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -64,15 +68,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
         obj.pk = token.pk
         obj.prefix = token.prefix
-        messages.warning(
-            request,
-            f"The new token is {raw} — copy it now: it is stored only as a hash "
-            "and will not be shown again.",
-        )
+        obj.raw_token = raw  # for response_add only: never stored, never in a cookie
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The raw token, once, on the page itself (a message would travel in a cookie)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "New API token",
+            "opts": self.opts,
+            "token": obj,
+            "raw_token": obj.raw_token,
+        }
+        response = TemplateResponse(request, self.created_template, context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description="Revoke selected tokens")
     def revoke_tokens(self, request, queryset):
-        revoked = sum(api_token_revoke(token=t) for t in queryset)
+        revoked = 0
+        for token in queryset.order_by("pk"):
+            if api_token_revoke(token=token):
+                revoked += 1
+            else:
+                messages.error(request, f"Token {token}: was revoked already.")
         messages.success(request, f"Revoked {revoked} token(s).")
 
 
@@ -110,6 +128,32 @@ class OrderEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class KeptOrderAdmin(admin.ModelAdmin):
+    """Admin of orders (or their parts) that are never hard-deleted: no Delete button and
+    no "delete selected" action; the domain's cancel action ends them instead.
+
+    A save that the domain refuses because the order changed meanwhile calls
+    `order_not_saved`: the operator is sent back to the order's page with the reason,
+    and no success message or change log entry claims otherwise.
+    """
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def order_not_saved(self, request, reason: str) -> None:
+        self.message_user(request, f"{reason}: nothing was saved.", messages.ERROR)
+        request.order_not_saved = True
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "order_not_saved", False):
+            return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, "order_not_saved", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 def transition_action(

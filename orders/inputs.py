@@ -129,3 +129,9 @@ def short_repr(value, limit: int = 40) -> str:
     """A value as a message may quote it: never thousands of characters."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def escape_unstorable(text: str) -> str:
+    """`text` with each NUL or lone surrogate written as its escape (`\\ud800`), for a
+    message or error key that must itself be sendable and storable."""
+    return _UNSTORABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

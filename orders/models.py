@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 
 TOKEN_PREFIX_LENGTH = 8
+# Every ability a token can carry: "*" grants everything, "orders:*" every "orders:" one.
+ABILITIES = ["*", "orders:*", "orders:read", "orders:write"]
 
 
 def hash_token(raw_token: str) -> str:
@@ -34,6 +36,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Issued by a log-in endpoint: expires after LOGIN_TOKEN_TTL, and a user keeps at most
+    # LOGIN_TOKENS_PER_USER live ones (orders.services.login_token_create).
+    issued_by_login = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = "API token"
@@ -54,9 +59,28 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         return not self.is_revoked and not self.is_expired
 
+    @property
+    def abilities_are_known(self) -> bool:
+        abilities = self.abilities
+        return isinstance(abilities, list) and all(
+            isinstance(a, str) and a in ABILITIES for a in abilities)
+
+    @property
+    def abilities_shown(self) -> str:
+        """For pages: the abilities, or what is stored and that it grants nothing."""
+        if self.abilities_are_known:
+            return ", ".join(self.abilities)
+        return f"{self.abilities!r} (not a list of known abilities: grants nothing)"
+
     def has_ability(self, ability: str) -> bool:
-        """`*` grants everything, `orders:*` every ability of `orders:`."""
-        abilities = set(self.abilities or [])
+        """`*` grants everything, `orders:*` every ability of `orders:`.
+
+        A stored value that is not a list of known abilities (edited by hand, say `5` or
+        `"x*"`) grants nothing rather than being guessed at.
+        """
+        if not self.abilities_are_known:
+            return False
+        abilities = self.abilities
         if "*" in abilities or ability in abilities:
             return True
         scope = ability.split(":", 1)[0]

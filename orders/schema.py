@@ -1,6 +1,10 @@
-"""How the core's authentication appears in the OpenAPI schema (drf-spectacular)."""
+"""What drf-spectacular does not see by itself: the core's authentication, and the limits of
+nested lists (the fuzz test in tests/fuzz/ holds the schema to what the APIs accept)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -14,3 +18,22 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "An API token: `Authorization: Bearer <token>` "
                            "(create_api_token, admin, or a domain's log-in endpoint).",
         }
+
+
+class NestedListLimits(OpenApiSerializerFieldExtension):
+    """A nested list (`Child(many=True, max_length=...)`): drf-spectacular leaves out the
+    limits the ListSerializer enforces; the schema states them as minItems/maxItems."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if schema is None or schema.get("type") != "array":
+            return schema
+        min_items = self.target.min_length or (0 if self.target.allow_empty else 1)
+        if min_items:
+            schema["minItems"] = min_items
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema

@@ -1,13 +1,12 @@
 """Writes of the shared core: API tokens and order history events."""
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from orders.models import (
@@ -26,6 +25,7 @@ def api_token_create(
     abilities: Iterable[str] = ("orders:read", "orders:write"),
     expires_at: datetime | None = None,
     raw_token: str | None = None,
+    issued_by_login: bool = False,
 ) -> tuple[ApiToken, str]:
     """Create a token; return it with its raw value, which is never stored."""
     raw = raw_token or generate_raw_token()
@@ -36,7 +36,28 @@ def api_token_create(
         expires_at=expires_at,
         prefix=raw[:TOKEN_PREFIX_LENGTH],
         token_hash=hash_token(raw),
+        issued_by_login=issued_by_login,
     )
+    return token, raw
+
+
+def login_token_create(
+    *, user, label: str, abilities: Iterable[str]
+) -> tuple[ApiToken, str]:
+    """The token a log-in endpoint answers: it expires after LOGIN_TOKEN_TTL, and the user's
+    live log-in tokens beyond the newest LOGIN_TOKENS_PER_USER are revoked, oldest first."""
+    now = timezone.now()
+    with transaction.atomic():
+        # One log-in of a user at a time, so two together cannot both keep the cap's last slot.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        token, raw = api_token_create(user=user, label=label, abilities=abilities,
+                                      expires_at=now + settings.LOGIN_TOKEN_TTL,
+                                      issued_by_login=True)
+        live = ApiToken.objects.filter(
+            user=user, issued_by_login=True, revoked_at__isnull=True, expires_at__gt=now)
+        beyond_cap = live.order_by("-created_at", "-pk").values_list("pk", flat=True)[
+            settings.LOGIN_TOKENS_PER_USER:]
+        ApiToken.objects.filter(pk__in=list(beyond_cap)).update(revoked_at=now)
     return token, raw
 
 
@@ -50,20 +71,13 @@ def api_token_revoke(*, token: ApiToken) -> bool:
 
 
 def demo_api_token(*, user, label: str, abilities: Iterable[str]) -> str:
-    """A demo token that stays the same across `seed_demo` runs.
-
-    Its raw value is derived from SECRET_KEY and the label, so re-running the idempotent
-    seed prints the same working token; used by demo data only.
-    """
-    digest = hmac.new(settings.SECRET_KEY.encode(), label.encode(), hashlib.sha256).hexdigest()
-    raw = f"demo-{digest[:40]}"
-    token = ApiToken.objects.filter(token_hash=hash_token(raw)).first()
-    if token is None:
-        api_token_create(user=user, label=label, abilities=abilities, raw_token=raw)
-    else:
-        ApiToken.objects.filter(pk=token.pk).update(
-            user=user, abilities=sorted(set(abilities)), revoked_at=None, expires_at=None
-        )
+    """A fresh random demo token for `seed_demo` to print (only a hash is stored, so a
+    re-run cannot print the previous one). The user's still-live demo token of that label
+    is revoked, so they do not pile up; revoked ones stay revoked."""
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, label=label, revoked_at__isnull=True).exclude(
+        expires_at__lte=now).update(revoked_at=now)
+    _, raw = api_token_create(user=user, label=label, abilities=abilities)
     return raw
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.admin import OrderEventInline, transition_action
+from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
 from panels import services
 from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
 
@@ -39,7 +39,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(CustomerPanelOrder)
-class CustomerPanelOrderAdmin(admin.ModelAdmin):
+class CustomerPanelOrderAdmin(KeptOrderAdmin):
     list_display = ["id", "customer", "partner", "status", "created_at"]
     list_filter = ["status", "customer__partner", "created_at"]
     search_fields = [

@@ -1,5 +1,6 @@
 """Every write of the panels domain."""
 
+from collections import Counter
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,10 @@ Status = CustomerPanelOrder.Status
 
 # The panels order lifecycle, as data.
 CANCEL = Transition("cancel", source={Status.CREATED}, target=Status.CANCELED)
+# The most items one order may have: each panel at most once, so this is 500 distinct
+# panels (the API, admin and importer refuse more). Reading an order back prefetches its
+# panels with one `id = ? OR ...` term each, and SQLite takes at most 1,000 of those.
+MAX_ORDER_ITEMS = 500
 
 
 def customer_create(
@@ -47,10 +52,14 @@ def panel_upsert(*, sku: str, name: str, is_license_required: bool = False,
 
 
 def order_items_validate(panel_skus: list[str]) -> list[Panel]:
-    """The panels for the skus, in request order; every problem named."""
+    """The panels for the skus, in request order; every problem named. One pass over the
+    skus and one query, whatever their number (at most MAX_ORDER_ITEMS)."""
     if not panel_skus:
         raise ValidationError({"order_items": ["At least one order item is required."]})
-    duplicates = sorted({sku for sku in panel_skus if panel_skus.count(sku) > 1})
+    if len(panel_skus) > MAX_ORDER_ITEMS:
+        raise ValidationError({"order_items": [
+            f"At most {MAX_ORDER_ITEMS} order items, got {len(panel_skus)}."]})
+    duplicates = sorted(sku for sku, count in Counter(panel_skus).items() if count > 1)
     if duplicates:
         raise ValidationError(
             {"order_items": [f"Panel sku '{sku}' is given more than once." for sku in duplicates]}

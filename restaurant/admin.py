@@ -1,4 +1,6 @@
-from django.contrib import admin, messages
+from functools import partial
+
+from django.contrib import admin
 
 from orders.admin import OrderEventInline, transition_action
 from restaurant import services
@@ -104,16 +106,11 @@ class StatusHistoryInline(ReadOnlyInline):
 
 def assign_to_staff_action(staff: Staff):
     """One "Assign to <staff>" action per active staff member, through order_assign."""
-
-    def action(modeladmin, request, queryset):
-        for order in queryset.order_by("pk"):
-            services.order_assign(order=order, staff=staff, actor=request.user, via="admin")
-        modeladmin.message_user(request, f"{queryset.count()} order(s) assigned to {staff}.",
-                                messages.SUCCESS)
-
     name = f"assign_to_staff_{staff.pk}"
-    action.__name__ = name
-    return action, name, f"Assign selected orders to {staff.name}"
+    description = f"Assign selected orders to {staff.name}"
+    action = transition_action(partial(services.order_assign, staff=staff), name=name,
+                               description=description, done=f"assigned to {staff.name}")
+    return action, name, description
 
 
 @admin.register(Order)
@@ -149,3 +146,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders come from the API (or an import)
+
+    # Deleting is the API's DELETE: order_delete records the event and removes the lines.
+    def delete_model(self, request, obj):
+        services.order_delete(order=obj, actor=request.user, via="admin")
+
+    def delete_queryset(self, request, queryset):
+        for order in queryset.order_by("pk"):
+            try:
+                services.order_delete(order=order, actor=request.user, via="admin")
+            except Order.DoesNotExist:
+                pass  # deleted meanwhile (through the API): nothing left to do

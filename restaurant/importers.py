@@ -24,6 +24,7 @@ from orders.imports import (
     errors_from_validation,
     external_ids_imported,
 )
+from orders.inputs import InputError, strict_int
 from restaurant import services
 from restaurant.models import Order
 
@@ -145,7 +146,8 @@ class RestaurantOrderImporter(OrderImporter):
         status = str(filters.get("status") or "")  # a status id or name
         orders = self.filter_exported(
             orders, filters,
-            state_field="status_id" if status.isdigit() else "status__name__iexact")
+            state_field=("status_id" if status.isascii() and status.isdigit()
+                         else "status__name__iexact"))
         for order in orders.iterator(chunk_size=500):
             yield order_record(order)
 
@@ -229,10 +231,11 @@ def order_record(order: Order) -> dict:
 
 
 def csv_int(value: str):
-    """A CSV cell as an int where it is one; otherwise as given, for validation to name."""
+    """A CSV cell as an int where it is one (ASCII digits, orders.inputs.strict_int);
+    otherwise as given, for validation to name."""
     try:
-        return int(value)
-    except ValueError:
+        return strict_int(value, maximum=None)
+    except InputError:
         return value
 
 

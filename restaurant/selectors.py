@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from orders.inputs import InputError, strict_int
 from restaurant.models import Customer, Order, Staff, StatusHistory
 
 
@@ -50,6 +51,8 @@ def orders_search(orders: QuerySet[Order], term: str) -> QuerySet[Order]:
     condition = Q()
     for name in ORDER_SEARCH_FIELDS:
         condition |= Q(**{f"{name}__icontains": term})
-    if term.isdigit():
-        condition |= Q(pk=int(term))
+    try:
+        condition |= Q(pk=strict_int(term, minimum=1))
+    except InputError:  # not an order id ("²", 5,000 digits): names and email only
+        pass
     return orders.filter(condition)

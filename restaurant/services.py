@@ -8,7 +8,7 @@ dates) out, or `ValidationError({field: [message]})` naming each bad field (nest
 
 import re
 import secrets
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -16,10 +16,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_ipv46_address
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from orders.db import row_upsert
+from orders.inputs import (
+    BIGINT_MAX,
+    INT_MAX,
+    InputError,
+    bounded_datetime,
+    first_unstorable,
+    short_repr,
+    strict_int,
+    text_problem,
+)
 from orders.lifecycle import Transition, TransitionRefused
 from orders.services import order_event_record
 from restaurant.models import (
@@ -40,10 +51,27 @@ from restaurant.models import (
 MONEY_PLACES = Decimal("0.0001")  # the origin stores and shows money with 4 decimals
 # What the columns hold: money is numeric(15, 4), quantities and priorities integers.
 MONEY_MAX = Decimal("99999999999.9999")
-INT_MAX = 2_147_483_647
-INT_MIN = -2_147_483_648
-ID_MAX = 2**63 - 1
-NUL = "\x00"  # PostgreSQL text cannot hold it
+INT_MIN = -INT_MAX - 1
+# The longest list a body may hold (order_menus, order_totals, a line's options), and an
+# imported order's status_history: beyond it a 422, before any of it is read.
+MAX_LIST_LENGTH = 100
+MAX_STATUS_HISTORY = 1000
+
+# What a customer's token may not give when creating an order: staff decide these (the
+# status and its comment, who works on it, whether it is paid, the invoice and where it
+# came from). A customer sending one gets a 422 naming it. `customer_id` is not here: it
+# is forced to the caller.
+STAFF_ONLY_CREATE_FIELDS = [
+    "status_id", "status_comment", "assignee_id", "assignee_group_id", "processed",
+    "notify", "invoice_prefix", "invoice_date", "currency", "ip_address", "user_agent",
+    "external_id",
+]
+# What the menu decides for a customer's order: left out, they are computed (a line's
+# price is the menu's, its subtotal price × qty, the total the sum of the subtotals, the
+# one order total CUSTOMER_TOTAL); given, they must be those values.
+CUSTOMER_TOTAL = {"code": "total", "title": "Total", "priority": 1}
+# The status a customer's order starts in (with its first status history entry).
+CUSTOMER_FIRST_STATUS = "Received"
 
 # The guarded moves of the back office, as data (status names). PATCH status_id may
 # move any status to any other, as the origin allows staff to.
@@ -74,10 +102,10 @@ def clean_string(data, name, errors, *, required=False, max_length=None, min_len
             errors.add(name, f"The {name} field is required.")
         return ""
     if not isinstance(value, str):
-        errors.add(name, f"The {name} field must be a string, got {value!r}.")
+        errors.add(name, f"The {name} field must be a string, got {short_repr(value)}.")
         return None
-    if NUL in value:
-        errors.add(name, f"The {name} field must not contain a NUL character (\\u0000).")
+    if problem := text_problem(value):  # the same message the API's parser gives
+        errors.add(name, problem)
         return None
     if max_length is not None and len(value) > max_length:
         errors.add(name, f"The {name} field may not be greater than {max_length} characters.")
@@ -99,18 +127,23 @@ def clean_email(data, errors, *, required):
         try:
             validate_email(value)
         except ValidationError:
-            errors.add("email", f"The email must be a valid email address, got {value!r}.")
+            errors.add("email", "The email must be a valid email address, "
+                                f"got {short_repr(value)}.")
     return value
 
 
-def parse_int(value) -> int | None:
-    if isinstance(value, bool):
+def parse_int(value, *, minimum: int | None = None, maximum: int | None = BIGINT_MAX
+              ) -> int | None:
+    """orders.inputs.strict_int (ASCII digits, bounded), or None for the caller to name."""
+    try:
+        return strict_int(value, minimum=minimum, maximum=maximum)
+    except InputError:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
+
+
+def parse_id(value) -> int | None:
+    """A row id: 1 to the largest bigint."""
+    return parse_int(value, minimum=1)
 
 
 def parse_bool(value) -> bool | None:
@@ -142,12 +175,10 @@ def clean_related(data, name, model, errors, *, label, required=False, queryset=
         if required:
             errors.add(name, f"The {name} field is required.")
         return None
-    pk = parse_int(value)
+    pk = parse_id(value)
     if pk is None:
-        errors.add(name, f"The {name} field must be an integer, got {value!r}.")
-        return None
-    if abs(pk) > ID_MAX:  # no row has it; SQLite cannot even be asked
-        errors.add(name, f"The selected {name} is invalid: no {label} with id {pk}.")
+        errors.add(name, f"The {name} field must be an id (an integer from 1 to "
+                         f"{BIGINT_MAX}), got {short_repr(value)}.")
         return None
     row = (queryset if queryset is not None else model.objects).filter(pk=pk).first()
     if row is None:
@@ -168,14 +199,24 @@ def parsed_or_none(parse, value):
 
 
 def clean_datetime(data, name, errors):
+    """An aware datetime (naive means UTC) within what the database and the renderer take
+    (orders.inputs.bounded_datetime: year 10000 in UTC is refused, not stored)."""
     value = data.get(name)
     if value is None or value == "":
         return None
     parsed = parsed_or_none(parse_datetime, value)
     if parsed is None:
-        errors.add(name, f"The {name} is not a valid date and time, got {value!r}.")
+        errors.add(name, f"The {name} is not a valid date and time, got {short_repr(value)}.")
         return None
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    return bounded(parsed, name, errors)
+
+
+def bounded(value: datetime, name: str, errors) -> datetime | None:
+    try:
+        return bounded_datetime(value, field=name)
+    except InputError as exc:
+        errors.add(name, f"The {name} is out of range: {exc.message}")
+        return None
 
 
 def clean_order_type(data, errors, *, required):
@@ -186,57 +227,75 @@ def clean_order_type(data, errors, *, required):
         return None
     if value not in Order.OrderType.values:
         errors.add("order_type",
-                   f"The order_type must be 'delivery' or 'collection', got {value!r}.")
+                   f"The order_type must be 'delivery' or 'collection', got {short_repr(value)}.")
         return None
     return value
 
 
-def clean_order_menus(data, errors) -> list[dict]:
-    items = data.get("order_menus")
-    if not isinstance(items, list) or not items:
-        errors.add("order_menus", "The order_menus field is required: a list of at least "
-                                  "one menu item.")
+def list_of_at_most(data, name, errors, *, what: str, maximum: int = MAX_LIST_LENGTH,
+                    required: bool = True) -> list | None:
+    """`data[name]` as a list of 1 to `maximum` items (checked before any item is read),
+    or None with the error recorded."""
+    items = data.get(name)
+    if not isinstance(items, list) or (required and not items):
+        errors.add(name, f"The {name} field is required: a list of at least one {what}.")
+        return None
+    if len(items) > maximum:
+        errors.add(name, f"The {name} may hold at most {maximum} items, got {len(items)}.")
+        return None
+    return items
+
+
+def clean_order_menus(data, errors, *, priced_by_menu: bool = False) -> list[dict]:
+    """The order's lines. `priced_by_menu` (a customer's order): a line's name and price
+    are the menu's and its subtotal price × qty; a value sent for one must be that value."""
+    items = list_of_at_most(data, "order_menus", errors, what="menu item")
+    if items is None:
         return []
-    ids = {parse_int(item.get("id")) for item in items if isinstance(item, dict)}
-    menus = Menu.objects.in_bulk([pk for pk in ids if pk is not None and abs(pk) <= ID_MAX])
+    ids = {parse_id(item.get("id")) for item in items if isinstance(item, dict)}
+    menus = Menu.objects.in_bulk([pk for pk in ids if pk is not None])
     cleaned = []
     for index, item in enumerate(items):
         at = f"order_menus[{index}]"
         if not isinstance(item, dict):
-            errors.add(at, f"Each order menu must be an object, got {item!r}.")
+            errors.add(at, f"Each order menu must be an object, got {short_repr(item)}.")
             continue
-        menu_id = parse_int(item.get("id"))
-        menu = menus.get(menu_id)
+        menu = menus.get(parse_id(item.get("id")))
         if menu is None:
-            errors.add(f"{at}.id", f"The selected menu id {item.get('id')!r} does not exist.")
-        qty = parse_int(item.get("qty"))
+            errors.add(f"{at}.id",
+                       f"The selected menu id {short_repr(item.get('id'))} does not exist.")
+        qty = parse_int(item.get("qty"), maximum=None)
         if qty is None or qty < 1:
             errors.add(f"{at}.qty", f"The qty must be an integer of at least 1, "
-                                    f"got {item.get('qty')!r}.")
+                                    f"got {short_repr(item.get('qty'))}.")
         elif qty > INT_MAX:
             errors.add(f"{at}.qty", f"The qty may not be greater than {INT_MAX}, got {qty}.")
             qty = None
         price = parse_money(item["price"]) if item.get("price") is not None else None
         if item.get("price") is not None and (price is None or price < 0):
             errors.add(f"{at}.price", f"The price must be a non-negative amount of at most "
-                                      f"{MONEY_MAX}, got {item.get('price')!r}.")
+                                      f"{MONEY_MAX}, got {short_repr(item.get('price'))}.")
         subtotal = parse_money(item["subtotal"]) if item.get("subtotal") is not None else None
         if item.get("subtotal") is not None and (subtotal is None or subtotal < 0):
-            errors.add(f"{at}.subtotal", f"The subtotal must be a non-negative amount of at "
-                                         f"most {MONEY_MAX}, got {item.get('subtotal')!r}.")
-        name = item.get("name") or ""
-        if not isinstance(name, str) or len(name) > 255 or NUL in name:
-            errors.add(f"{at}.name", "The name must be a string of at most 255 characters "
-                                     "(and no NUL character).")
-        comment = item.get("comment") or ""
-        if not isinstance(comment, str) or len(comment) > 500 or NUL in comment:
-            errors.add(f"{at}.comment", "The comment must be a string of at most 500 "
-                                        "characters (and no NUL character).")
-        options = item.get("options") or []
-        if not isinstance(options, (list, dict)):
-            errors.add(f"{at}.options", f"The options must be a list, got {options!r}.")
+            errors.add(f"{at}.subtotal",
+                       f"The subtotal must be a non-negative amount of at most {MONEY_MAX}, "
+                       f"got {short_repr(item.get('subtotal'))}.")
+        name = clean_string(item, "name", local := Errors(), max_length=255)
+        comment = clean_string(item, "comment", local, max_length=500)
+        for field, messages in local.by_field.items():
+            errors.by_field.setdefault(f"{at}.{field}", []).extend(messages)
+        options = clean_options(item.get("options"), f"{at}.options", errors)
         if menu is None or qty is None or qty < 1:
             continue
+        if priced_by_menu:
+            for field, sent, menus_value in [("name", name or None, menu.name),
+                                             ("price", price, menu.price),
+                                             ("subtotal", subtotal, menu.price * qty)]:
+                if sent is not None and sent != menus_value:
+                    errors.add(f"{at}.{field}", f"The {field} of a customer's order is the "
+                                                f"menu's: {menus_value}, got "
+                                                f"{short_repr(item.get(field))}.")
+            name, price, subtotal = menu.name, menu.price, None
         price = menu.price if price is None else price
         if subtotal is None and price * qty > MONEY_MAX:
             errors.add(f"{at}.qty", f"The qty {qty} at {price} comes to more than "
@@ -254,17 +313,32 @@ def clean_order_menus(data, errors) -> list[dict]:
     return cleaned
 
 
+def clean_options(options, at: str, errors) -> list | dict:
+    """A line's options (stored as JSON): a list or an object of at most MAX_LIST_LENGTH
+    entries, holding no text the database cannot store."""
+    if options in (None, "", [], {}):
+        return options or []
+    if not isinstance(options, (list, dict)):
+        errors.add(at, f"The options must be a list, got {short_repr(options)}.")
+    elif len(options) > MAX_LIST_LENGTH:
+        errors.add(at, f"The options may hold at most {MAX_LIST_LENGTH} items, "
+                       f"got {len(options)}.")
+    elif found := first_unstorable(options, at):
+        errors.add(*found)  # where and what, as the API's parser says it
+    else:
+        return options
+    return []
+
+
 def clean_order_totals(data, errors) -> list[dict]:
-    totals = data.get("order_totals")
-    if not isinstance(totals, list) or not totals:
-        errors.add("order_totals", "The order_totals field is required: a list of at least "
-                                   "one total.")
+    totals = list_of_at_most(data, "order_totals", errors, what="total")
+    if totals is None:
         return []
     cleaned = []
     for index, total in enumerate(totals):
         at = f"order_totals[{index}]"
         if not isinstance(total, dict):
-            errors.add(at, f"Each order total must be an object, got {total!r}.")
+            errors.add(at, f"Each order total must be an object, got {short_repr(total)}.")
             continue
         local = Errors()
         code = clean_string(total, "code", local, required=True, max_length=30)
@@ -272,11 +346,11 @@ def clean_order_totals(data, errors) -> list[dict]:
         value = parse_money(total.get("value"))
         if value is None:
             local.add("value", f"The value must be an amount of at most {MONEY_MAX} either "
-                               f"way, got {total.get('value')!r}.")
-        priority = parse_int(total.get("priority", 0))
-        if priority is None or not INT_MIN <= priority <= INT_MAX:
+                               f"way, got {short_repr(total.get('value'))}.")
+        priority = parse_int(total.get("priority", 0), minimum=INT_MIN, maximum=INT_MAX)
+        if priority is None:
             local.add("priority", f"The priority must be an integer from {INT_MIN} to "
-                                  f"{INT_MAX}, got {total.get('priority')!r}.")
+                                  f"{INT_MAX}, got {short_repr(total.get('priority'))}.")
         for name, messages in local.by_field.items():
             for message in messages:
                 errors.add(f"{at}.{name}", message)
@@ -298,7 +372,7 @@ def clean_address(data, errors, *, order_type, customer) -> Address | dict | Non
     address = data.get("address")
     if address not in (None, "", {}):
         if not isinstance(address, dict):
-            errors.add("address", f"The address must be an object, got {address!r}.")
+            errors.add("address", f"The address must be an object, got {short_repr(address)}.")
             return None
         local = Errors()
         cleaned = {"address_1": clean_string(address, "address_1", local, required=True,
@@ -319,13 +393,22 @@ def clean_address(data, errors, *, order_type, customer) -> Address | dict | Non
 def order_create_validate(data: dict, *, caller_customer: Customer | None = None) -> dict:
     """The create body as the API documents it -> cleaned values, or ValidationError.
 
-    `caller_customer` (a customer's own token) forces the order's customer to the caller.
+    `caller_customer` (a customer's own token) forces the order's customer to the caller,
+    refuses STAFF_ONLY_CREATE_FIELDS and prices the order from the menu (clean_order_menus,
+    customer_totals).
     """
     if not isinstance(data, dict):
         raise ValidationError({"data": ["The body must be a JSON object."]})
     errors = Errors()
     cleaned: dict[str, Any] = {}
-    if caller_customer is not None:
+    by_customer = caller_customer is not None
+    staff_fields = data  # where the staff-only fields are read from
+    if by_customer:
+        for name in STAFF_ONLY_CREATE_FIELDS:
+            if data.get(name) not in (None, ""):
+                errors.add(name, f"The {name} field is set by restaurant staff; a customer's "
+                                 "order may not give it.")
+        staff_fields = {}
         cleaned["customer"] = caller_customer
     else:
         cleaned["customer"] = clean_related(data, "customer_id", Customer, errors,
@@ -346,35 +429,41 @@ def order_create_validate(data: dict, *, caller_customer: Customer | None = None
     cleaned["order_time"] = clean_time(data, "order_time", errors) or now.time().replace(
         microsecond=0)
     for name in ["processed", "notify"]:
-        if data.get(name) is not None:
-            cleaned[name] = parse_bool(data[name])
+        if staff_fields.get(name) is not None:
+            cleaned[name] = parse_bool(staff_fields[name])
             if cleaned[name] is None:
-                errors.add(name, f"The {name} field must be true or false, got {data[name]!r}.")
-    cleaned["order_menus"] = clean_order_menus(data, errors)
-    cleaned["order_totals"] = clean_order_totals(data, errors)
-    cleaned["order_total"] = parse_money(data.get("order_total"))
-    if data.get("order_total") in (None, ""):
-        errors.add("order_total", "The order_total field is required.")
-    elif cleaned["order_total"] is None or cleaned["order_total"] < 0:
-        errors.add("order_total", f"The order_total must be a non-negative amount of at "
-                                  f"most {MONEY_MAX}, got {data.get('order_total')!r}.")
+                errors.add(name, f"The {name} field must be true or false, "
+                                 f"got {short_repr(staff_fields[name])}.")
+    cleaned["order_menus"] = clean_order_menus(data, errors, priced_by_menu=by_customer)
+    if by_customer:
+        cleaned["order_total"], cleaned["order_totals"] = customer_totals(
+            data, cleaned["order_menus"], errors)
+    else:
+        cleaned["order_totals"] = clean_order_totals(data, errors)
+        cleaned["order_total"] = clean_order_total(data, errors)
     cleaned["payment_method"] = clean_payment(data, errors)
-    cleaned["currency"] = (clean_string(data, "currency", errors, max_length=3) or "GBP").upper()
-    cleaned["invoice_prefix"] = clean_string(data, "invoice_prefix", errors, max_length=32)
-    cleaned["invoice_date"] = clean_datetime(data, "invoice_date", errors)
-    cleaned["status"] = clean_related(data, "status_id", Status, errors, label="status")
-    cleaned["status_comment"] = clean_string(data, "status_comment", errors,
+    cleaned["currency"] = (clean_string(staff_fields, "currency", errors, max_length=3)
+                           or "GBP").upper()
+    cleaned["invoice_prefix"] = clean_string(staff_fields, "invoice_prefix", errors,
+                                             max_length=32)
+    cleaned["invoice_date"] = clean_datetime(staff_fields, "invoice_date", errors)
+    cleaned["status"] = clean_related(staff_fields, "status_id", Status, errors,
+                                      label="status")
+    if by_customer:
+        cleaned["status"] = Status.objects.filter(name=CUSTOMER_FIRST_STATUS).first()
+    cleaned["status_comment"] = clean_string(staff_fields, "status_comment", errors,
                                              max_length=500) or ""
-    cleaned["assignee"] = clean_related(data, "assignee_id", Staff, errors,
+    cleaned["assignee"] = clean_related(staff_fields, "assignee_id", Staff, errors,
                                         label="staff member")
-    cleaned["assignee_group"] = clean_related(data, "assignee_group_id", StaffGroup, errors,
-                                              label="staff group")
-    cleaned["ip_address"] = clean_ip(data, errors)
-    cleaned["user_agent"] = clean_string(data, "user_agent", errors, max_length=1000)
-    cleaned["external_id"] = clean_string(data, "external_id", errors, max_length=100) or None
+    cleaned["assignee_group"] = clean_related(staff_fields, "assignee_group_id", StaffGroup,
+                                              errors, label="staff group")
+    cleaned["ip_address"] = clean_ip(staff_fields, errors)
+    cleaned["user_agent"] = clean_string(staff_fields, "user_agent", errors, max_length=1000)
+    cleaned["external_id"] = clean_string(staff_fields, "external_id", errors,
+                                          max_length=100) or None
     if cleaned["external_id"] and Order.objects.filter(
             external_id=cleaned["external_id"]).exists():
-        errors.add("external_id", f"An order with external_id {cleaned['external_id']!r} "
+        errors.add("external_id", f"An order with external_id {short_repr(cleaned['external_id'])} "
                                   "exists already.")
     cleaned["total_items"] = sum(item["qty"] for item in cleaned["order_menus"])
     if cleaned["total_items"] > INT_MAX:
@@ -384,13 +473,48 @@ def order_create_validate(data: dict, *, caller_customer: Customer | None = None
     return cleaned
 
 
+def clean_order_total(data, errors) -> Decimal | None:
+    total = parse_money(data.get("order_total"))
+    if data.get("order_total") in (None, ""):
+        errors.add("order_total", "The order_total field is required.")
+    elif total is None or total < 0:
+        errors.add("order_total", f"The order_total must be a non-negative amount of at "
+                                  f"most {MONEY_MAX}, got {short_repr(data.get('order_total'))}.")
+    return total
+
+
+def customer_totals(data, lines: list[dict], errors) -> tuple[Decimal, list[dict]]:
+    """A customer's order total (the sum of its lines' subtotals) and its one order total
+    line (CUSTOMER_TOTAL). `order_total` and `order_totals` may be left out; given, they
+    must be these."""
+    total = sum((line["subtotal"] for line in lines), Decimal("0.0000"))
+    totals = [{**CUSTOMER_TOTAL, "value": total}]
+    if any(name.startswith("order_menus") for name in errors.by_field):
+        return total, totals  # no total to compare with until every line is right
+    if total > MONEY_MAX:
+        errors.add("order_menus", f"The order menus come to {total}, more than {MONEY_MAX}.")
+    if data.get("order_total") not in (None, "") and parse_money(data["order_total"]) != total:
+        errors.add("order_total", f"The order_total of a customer's order is the sum of its "
+                                  f"subtotals: {total}, got {short_repr(data['order_total'])}.")
+    if data.get("order_totals") not in (None, []):
+        sent = clean_order_totals(data, errors)
+        if sent and sent != totals:
+            errors.add("order_totals", "The order_totals of a customer's order are computed "
+                                       "from the menu (one total: code 'total', title "
+                                       f"'Total', value {total}, priority 1); leave them out.")
+    return total, totals
+
+
 def clean_date(data, name, errors) -> date | None:
+    """A date whose midnight (UTC) is within orders.inputs.bounded_datetime's years."""
     value = data.get(name)
     if value in (None, ""):
         return None
     parsed = parsed_or_none(parse_date, value)
     if parsed is None:
-        errors.add(name, f"The {name} is not a valid date (YYYY-MM-DD), got {value!r}.")
+        errors.add(name, f"The {name} is not a valid date (YYYY-MM-DD), got {short_repr(value)}.")
+    elif bounded(datetime.combine(parsed, time.min), name, errors) is None:
+        return None
     return parsed
 
 
@@ -400,7 +524,7 @@ def clean_time(data, name, errors) -> time | None:
         return None
     parsed = parsed_or_none(parse_time, value)
     if parsed is None:
-        errors.add(name, f"The {name} is not a valid time (HH:MM), got {value!r}.")
+        errors.add(name, f"The {name} is not a valid time (HH:MM), got {short_repr(value)}.")
     return parsed
 
 
@@ -408,11 +532,14 @@ def clean_payment(data, errors) -> PaymentMethod | None:
     code = data.get("payment")
     if code in (None, ""):
         return None
+    if isinstance(code, str) and (problem := text_problem(code)):
+        errors.add("payment", problem)
+        return None
     method = PaymentMethod.objects.filter(code=code, is_active=True).first() if isinstance(
-        code, str) and NUL not in code else None
+        code, str) else None
     if method is None:
-        errors.add("payment", f"The selected payment {code!r} is not an available payment "
-                              "method.")
+        errors.add("payment", f"The selected payment {short_repr(code)} is not an available "
+                              "payment method.")
     return method
 
 
@@ -425,7 +552,8 @@ def clean_ip(data, errors) -> str | None:
             raise TypeError
         validate_ipv46_address(value)
     except (ValidationError, TypeError):
-        errors.add("ip_address", f"The ip_address must be a valid IP address, got {value!r}.")
+        errors.add("ip_address", "The ip_address must be a valid IP address, "
+                                 f"got {short_repr(value)}.")
         return None
     return value
 
@@ -554,11 +682,11 @@ def order_import_validate(data: dict) -> tuple[dict, dict]:
     if extra["hash"]:
         if not re.fullmatch(r"[0-9a-f]{32}", extra["hash"]):
             errors.add("hash", f"The hash must be 32 lowercase hex characters, "
-                               f"got {extra['hash']!r}.")
+                               f"got {short_repr(extra['hash'])}.")
         else:
             taken = Order.objects.filter(hash=extra["hash"]).values_list("pk", flat=True)
             if taken:
-                errors.add("hash", f"The hash {extra['hash']!r} is the hash of order "
+                errors.add("hash", f"The hash {short_repr(extra['hash'])} is the hash of order "
                                    f"#{taken[0]}.")
     extra["status_history"] = clean_status_history(data, errors)
     errors.raise_if_any()
@@ -570,13 +698,18 @@ def clean_status_history(data, errors) -> list[dict] | None:
     if entries is None:
         return None
     if not isinstance(entries, list):
-        errors.add("status_history", f"The status_history must be a list, got {entries!r}.")
+        errors.add("status_history",
+                   f"The status_history must be a list, got {short_repr(entries)}.")
+        return None
+    if len(entries) > MAX_STATUS_HISTORY:
+        errors.add("status_history", f"The status_history may hold at most "
+                                     f"{MAX_STATUS_HISTORY} entries, got {len(entries)}.")
         return None
     cleaned = []
     for index, entry in enumerate(entries):
         at = f"status_history[{index}]"
         if not isinstance(entry, dict):
-            errors.add(at, f"Each status history entry must be an object, got {entry!r}.")
+            errors.add(at, f"Each status history entry must be an object, got {short_repr(entry)}.")
             continue
         local = Errors()
         row = {
@@ -589,7 +722,7 @@ def clean_status_history(data, errors) -> list[dict] | None:
         }
         if row["notify"] is None:
             local.add("notify", f"The notify field must be true or false, "
-                                f"got {entry.get('notify')!r}.")
+                                f"got {short_repr(entry.get('notify'))}.")
         for name, messages in local.by_field.items():
             for message in messages:
                 errors.add(f"{at}.{name}", message)
@@ -633,7 +766,7 @@ def order_update_validate(data: dict) -> dict:
         cleaned["notify"] = None if data["notify"] is None else parse_bool(data["notify"])
         if data["notify"] is not None and cleaned["notify"] is None:
             errors.add("notify", f"The notify field must be true or false, "
-                                 f"got {data['notify']!r}.")
+                                 f"got {short_repr(data['notify'])}.")
     if "order_type" in data:
         cleaned["order_type"] = clean_order_type(data, errors, required=True)
     if data.get("order_date_time") not in (None, ""):
@@ -641,8 +774,8 @@ def order_update_validate(data: dict) -> dict:
         parsed = parsed_or_none(parse_datetime, value)
         if parsed is None:
             errors.add("order_date_time", "The order_date_time must be a date and time "
-                                          f"(YYYY-MM-DD HH:MM:SS), got {value!r}.")
-        else:
+                                          f"(YYYY-MM-DD HH:MM:SS), got {short_repr(value)}.")
+        elif bounded(parsed, "order_date_time", errors) is not None:
             cleaned["order_date"], cleaned["order_time"] = parsed.date(), parsed.time()
     if data.get("status_id") not in (None, ""):
         cleaned["status"] = clean_related(data, "status_id", Status, errors, label="status")
@@ -705,13 +838,17 @@ def order_update(*, order: Order, data: dict, actor=None, via: str = "api") -> O
 
 
 def order_locked(order: Order) -> Order:
-    """The order's row, locked until the transaction ends.
+    """The order's row, locked until the transaction ends; Http404 (the API's 404) when a
+    concurrent delete took it first.
 
     No join under the lock: when PostgreSQL re-reads a row that another transaction just
     updated, the columns of an outer-joined table come back NULL. `status` is loaded by
     its own query when used.
     """
-    return Order.objects.select_for_update().get(pk=order.pk)
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None:
+        raise Http404(f"No order with id {order.pk}.")
+    return locked
 
 
 def status_record(order: Order, status: Status, *, comment: str, notify: bool, actor,
@@ -744,7 +881,7 @@ def order_status_move(*, order: Order, spec: Transition, actor=None, via: str = 
                         f"(allowed from: {', '.join(sorted(spec.source))})")
         target = Status.objects.filter(name=spec.target).first()
         if target is None:
-            raise TransitionRefused(locked, f"there is no status named {spec.target!r}")
+            raise TransitionRefused(locked, f"there is no status named {short_repr(spec.target)}")
         status_record(locked, target, comment=comment, notify=False, actor=actor, via=via,
                       changed_at=timezone.now(), action=spec.name)
         locked.save(update_fields=["status", "status_updated_at", "updated_at"])
@@ -760,7 +897,16 @@ def order_complete(*, order: Order, actor=None, via: str = "admin") -> Order:
 
 
 def order_assign(*, order: Order, staff: Staff, actor=None, via: str = "admin") -> Order:
-    return order_update(order=order, data={"assignee_id": staff.pk}, actor=actor, via=via)
+    """Assign an open order; TransitionRefused for a completed or cancelled one."""
+    with transaction.atomic():
+        locked = order_locked(order)
+        current = locked.status.name if locked.status_id else "no status"
+        if current not in OPEN_STATUSES:
+            raise TransitionRefused(
+                locked, f"cannot assign an order that is {current} "
+                        f"(allowed while: {', '.join(sorted(OPEN_STATUSES))})")
+        return order_update(order=locked, data={"assignee_id": staff.pk}, actor=actor,
+                            via=via)
 
 
 def order_delete(*, order: Order, actor=None, via: str = "api") -> int:

@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
@@ -19,6 +20,15 @@ def pytest_collection_modifyitems(config, items):
 def fast_password_hashing(settings):
     """seed_demo sets several demo passwords per test: a full-strength hash each adds up."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Login counters, throttles and trusted credentials live in the cache (Redis when
+    REDIS_URL is set): each test starts without another's."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
-from orders.admin import OrderEventInline, transition_action
-from orders.lifecycle import TransitionRefused
+from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.lifecycle import TransitionRefused, order_label
 from wholesale import services
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
 
@@ -29,6 +30,39 @@ class ProductAdmin(admin.ModelAdmin):
                     "unit_weight", "is_active"]
     list_filter = ["type", "vat_code", "is_active"]
     search_fields = ["product_code", "description"]
+
+
+class OrderAdminForm(forms.ModelForm):
+    """The order's fields through the API's own body validation (`order_body_validate`):
+    refused as the API refuses them (a country code `1!`) and stored as the API stores
+    them (`gb` as GB). The body is the order as an API client would send it now, with its
+    current lines; the lines' changes are checked by their own forms."""
+
+    def clean(self):
+        cleaned = super().clean()
+        order = self.instance
+        lines = list(order.lines.select_related("product"))
+        body = {
+            "customer_order_no": order.customer_order_no,
+            "order_type": order.order_type,
+            "delivery_method": cleaned.get("delivery_method"),
+            **{name: cleaned.get(name) for name in services.BODY_TEXT_FIELDS},
+            "products": [{"product_code": line.product_code, "quantity": line.quantity}
+                         for line in lines],
+        }
+        try:
+            validated = services.order_body_validate(
+                body, {line.product_code: line.product for line in lines})
+        except ValidationError as exc:
+            problems_by_field = (exc.message_dict if hasattr(exc, "error_dict")
+                                 else {None: exc.messages})
+            for name, problems in problems_by_field.items():
+                self.add_error(name if name in self.fields else None, problems)
+            return cleaned
+        for name in ["delivery_method", *services.BODY_TEXT_FIELDS]:
+            if name in self.fields:
+                cleaned[name] = validated[name]
+        return cleaned
 
 
 class OrderLineForm(forms.ModelForm):
@@ -83,7 +117,8 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(WholesaleOrder)
-class WholesaleOrderAdmin(admin.ModelAdmin):
+class WholesaleOrderAdmin(KeptOrderAdmin):
+    form = OrderAdminForm
     list_display = ["order_number", "customer_order_no", "account", "order_state",
                     "order_type", "delivery_method", "delivery_postcode", "total_price",
                     "created_at"]
@@ -119,6 +154,16 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # orders come from trade customers through the API (or an import)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save of an order that was placed or cancelled while the operator edited it:
+        back to its (now read-only) page, saying so, instead of a bare 403."""
+        if request.method == "POST" and object_id is not None:
+            order = self.get_object(request, object_id)
+            if order is not None and order.order_state not in services.EDITABLE_STATES:
+                self.order_not_saved(request, left_editing(order))
+                return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def construct_change_message(self, request, form, formsets, add=False):
         # The lines are not saved by their formset (see save_related); the order's history
         # records what changed in them.
@@ -148,7 +193,15 @@ class WholesaleOrderAdmin(admin.ModelAdmin):
             services.order_revise(order=form.instance, changes=changes, quantities=quantities,
                                   removed=removed, added=added, actor=request.user,
                                   via="admin")
-        except (TransitionRefused, ValidationError) as exc:
+        except TransitionRefused:
+            # Placed or cancelled since changeform_view looked; nothing was written.
+            order = WholesaleOrder.objects.get(pk=form.instance.pk)
+            self.order_not_saved(request, left_editing(order))
+        except ValidationError as exc:
             # Only a race gets here (the forms check the same); nothing was written.
-            self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])),
-                              messages.ERROR)
+            self.order_not_saved(request, " ".join(exc.messages).rstrip("."))
+
+
+def left_editing(order: WholesaleOrder) -> str:
+    return (f"{order_label(order)} was {order.order_state.lower()} meanwhile "
+            f"(it is {order.order_state} now)")

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from orders.demo import demo_user, reset_sequences
+from orders.demo import demo_password, demo_user, reset_sequences
 from orders.services import demo_api_token
 from wholesale import services
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
@@ -96,6 +96,6 @@ def credentials(account: TradeAccount, user, person: dict, label: str) -> dict:
     return {
         "token": demo_api_token(user=user, label=label, abilities=ABILITIES),
         "email": user.email,
-        "password": person["password"],
+        "password": demo_password(user, person["password"]),
         "account_id": account.pk,
     }

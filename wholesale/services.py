@@ -58,6 +58,7 @@ MAX_CUSTOMER_ORDER_NO = WholesaleOrder._meta.get_field("customer_order_no").max_
 TEXT_FIELD_LIMITS = [(name, WholesaleOrder._meta.get_field(name).max_length or sys.maxsize)
                      for name in BODY_TEXT_FIELDS]  # (notes: a TextField, no limit)
 MAX_QUANTITY = 2_147_483_647  # the quantity column's range (a PostgreSQL integer)
+MAX_ORDER_LINES = 1000  # products in one order body (API and import alike)
 MAX_PRICE = Decimal("999999999999")  # within numeric(14,2), with room for rounding
 MAX_WEIGHT = Decimal("99999999999")  # within numeric(14,3)
 # A product's unit price and weight are below these (their columns' digits), so an order
@@ -113,6 +114,10 @@ def order_body_validate(data: Any, products_by_code: dict[str, Product]) -> dict
     ):
         raise OrderBodyMalformed(
             {"products": ["Must be a list of objects with product_code and quantity."]})
+
+    if products is not None and len(products) > MAX_ORDER_LINES:
+        raise OrderBodyInvalid(
+            {"products": [f"At most {MAX_ORDER_LINES} products, got {len(products)}."]})
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}

@@ -1,7 +1,4 @@
-from datetime import UTC, datetime
-
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import NotFound
@@ -17,9 +14,9 @@ from labs.api.serializers import (
 )
 from labs.models import LabOrder, Test
 from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.fields import query_datetime
+from orders.api.parsers import StorableQueryMixin
 from orders.auth import READ_WRITE_ABILITIES, HasAbility
-
-MAX_ID = 2**63 - 1
 
 
 def render_lab_error(error: ApiError) -> dict:
@@ -46,22 +43,6 @@ def query_choice(request, name: str, choices) -> str | None:
     return raw
 
 
-def query_since(request, name: str = "updated_since") -> datetime | None:
-    """An ISO 8601 time (a date means its midnight); without a zone it is UTC."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = parse_datetime(raw)  # also takes a bare date, as its midnight
-    except ValueError:
-        value = None
-    if value is None:
-        raise ValidationError(
-            {name: [f"must be an ISO 8601 time such as 2025-11-13T19:47:00.000Z, got {raw!r}."]}
-        )
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 PAGING_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1 (default 1)."),
     OpenApiParameter("per_page", int, description="Rows per page (default 20, at most 100)."),
@@ -75,7 +56,7 @@ def list_schema(*filters):
     return extend_schema(parameters=[*PAGING_PARAMETERS, *filters])
 
 
-class LabAPIMixin:
+class LabAPIMixin(StorableQueryMixin):
     """Bearer token with abilities, a company behind it, and the lab's error body."""
 
     permission_classes = [permissions.IsAuthenticated, HasAbility, IsCompany]
@@ -87,9 +68,8 @@ class LabAPIMixin:
         return exception_handler_for(render_lab_error)
 
     def get_object(self):
-        pk = int(self.kwargs["pk"])
-        # An id beyond a bigint cannot exist; asking the database would overflow.
-        found = self.get_queryset().filter(pk=pk).first() if pk <= MAX_ID else None
+        pk = self.kwargs["pk"]  # an int of at most 18 digits (orders.api.converters)
+        found = self.get_queryset().filter(pk=pk).first()
         if found is None:  # another company's row answers exactly like a missing one
             raise NotFound(f"No {self.not_found_label} with id {pk}.")
         self.check_object_permissions(self.request, found)
@@ -112,7 +92,7 @@ class OrderListView(LabAPIMixin, generics.ListAPIView):
             self.company,
             status=query_choice(self.request, "status", LabOrder.Status),
             payment_status=query_choice(self.request, "payment_status", LabOrder.PaymentStatus),
-            updated_since=query_since(self.request),
+            updated_since=query_datetime(self.request, "updated_since"),
         )
 
 
@@ -169,7 +149,7 @@ class TestListView(LabAPIMixin, generics.ListAPIView):
         return selectors.tests_for_company(
             self.company,
             status=query_choice(self.request, "status", Test.Status),
-            updated_since=query_since(self.request),
+            updated_since=query_datetime(self.request, "updated_since"),
         )
 
 

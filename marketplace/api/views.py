@@ -1,4 +1,3 @@
-from django.contrib.auth import authenticate
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,9 +15,9 @@ from marketplace.api.serializers import (
     MarketplaceRecordSerializer,
 )
 from orders.api.exceptions import ApiError, exception_handler_for
-from orders.api.pagination import query_int
-from orders.auth import READ_WRITE_ABILITIES, HasAbility
-from orders.services import api_token_create
+from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
+from orders.inputs import BIGINT_MAX, InputError, strict_int, text_problem
+from orders.services import login_token_create
 
 CUSTOMER, MERCHANT, ANY_ACCOUNT = "customer", "merchant", "any"
 SORT_DIRECTIONS = {"asc": "", "1": "", "desc": "-", "-1": "-"}
@@ -92,12 +91,24 @@ def page_of(request, queryset, *, sort_fields: tuple[str, ...]):
     raw_sort = request.query_params.get("sort", "asc")
     if raw_sort not in SORT_DIRECTIONS:
         raise ValidationError({"sort": [f"Must be one of asc, 1, desc, -1; got {raw_sort!r}."]})
-    limit = query_int(request, "limit", default=None, minimum=1)
-    offset = query_int(request, "offset", default=0)
+    limit = list_int(request, "limit", default=None, minimum=1)
+    offset = list_int(request, "offset", default=0, minimum=0)
     direction = SORT_DIRECTIONS[raw_sort]
     queryset = queryset.order_by(*(direction + name for name in (*sort_fields, "id")))
     end = None if limit is None else offset + limit
     return list(queryset[offset:end]), queryset.count()
+
+
+def list_int(request, name: str, *, default: int | None, minimum: int) -> int | None:
+    """`limit` or `offset`: ASCII digits (not "٣", not 5,000 digits), within what a
+    LIMIT/OFFSET holds (orders.inputs.strict_int); otherwise a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return strict_int(raw, field=name, minimum=minimum, maximum=BIGINT_MAX)
+    except InputError as exc:
+        raise ValidationError({name: [exc.message]}) from None
 
 
 def listed(data, total: int) -> Response:
@@ -200,8 +211,8 @@ class RecordListCreateView(MarketplaceAPIView):
     def get(self, request):
         records = selectors.records_listed()
         if artist := request.query_params.get("artist", "").strip():
-            if "\x00" in artist:
-                raise ValidationError({"artist": [services.NUL_MESSAGE]})
+            if problem := text_problem(artist):
+                raise ValidationError({"artist": [problem]})
             records = records.filter(artist__icontains=artist)
         page, total = page_of(request, records, sort_fields=("artist", "title"))
         return listed(MarketplaceRecordSerializer(page, many=True).data, total)
@@ -258,6 +269,7 @@ class LogInView(APIView):
 
     authentication_classes = []
     permission_classes = []
+    throttle_classes = [LoginRateThrottle]
     kind = CUSTOMER
 
     def get_exception_handler(self):
@@ -272,12 +284,12 @@ class LogInView(APIView):
         credentials.is_valid(raise_exception=True)
         email = credentials.validated_data["email"]
         find = selectors.customer_by_email if self.kind == CUSTOMER else selectors.merchant_by_email
-        account = find(email)
-        user = account and authenticate(
-            request._request, username=account.user.get_username(),
-            password=credentials.validated_data["password"])
-        if not user:
+        account = find(email)  # the account is the principal: its user is in the domain
+        user = password_login(request, identifier=email,
+                              password=credentials.validated_data["password"],
+                              user=account.user if account else None)
+        if user is None:
             raise AuthenticationFailed(f"Wrong email or password for a {self.kind} account.")
-        _, raw = api_token_create(user=user, label=f"marketplace {self.kind} log-in",
-                                  abilities=["orders:read", "orders:write"])
+        _, raw = login_token_create(user=user, label=f"marketplace {self.kind} log-in",
+                                    abilities=["orders:read", "orders:write"])
         return Response({"secret token": raw})

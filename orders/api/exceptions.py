@@ -9,7 +9,13 @@ real bugs are not hidden behind a generic answer.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -17,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
+from orders.api.parsers import body_too_big_message
 from orders.lifecycle import TransitionRefused
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY  # "non_field_errors"
@@ -75,6 +82,18 @@ def summarize(field_errors: dict[str, list[str]]) -> str:
 def describe_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, TransitionRefused):
         return ApiError(status.HTTP_409_CONFLICT, str(exc))
+    # Django's limits on a body (settings DATA_UPLOAD_*), met by the parsers: without this
+    # they would be Django's HTML 400 page.
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, body_too_big_message())
+    if isinstance(exc, TooManyFieldsSent):
+        return ApiError(status.HTTP_400_BAD_REQUEST,
+                        f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} "
+                        "fields (query parameters and form fields).")
+    if isinstance(exc, TooManyFilesSent):
+        return ApiError(status.HTTP_400_BAD_REQUEST,
+                        f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} "
+                        "files.")
     if isinstance(exc, Http404):
         # As DRF does: get_object_or_404's message names the model class; raise DRF's
         # NotFound with a message to tell a client more.

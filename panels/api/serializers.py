@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
+from orders.api.fields import StrictIntegerField
 from panels.models import Customer, CustomerPanelOrder, Panel
+from panels.services import MAX_ORDER_ITEMS
 
 CREATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S"  # the seed's "2017-11-24 10:00:00", UTC
 
@@ -10,8 +12,8 @@ class OrderItemSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    customer_id = serializers.IntegerField()
-    order_items = OrderItemSerializer(many=True, allow_empty=False)
+    customer_id = StrictIntegerField()
+    order_items = OrderItemSerializer(many=True, allow_empty=False, max_length=MAX_ORDER_ITEMS)
 
 
 class OrderSerializer(serializers.ModelSerializer):

@@ -1,16 +1,18 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.fields import BoundedDateTimeFilter, StrictIntegerFilter
 from orders.api.pagination import HeaderLimitOffsetPagination
-from orders.auth import READ_WRITE_ABILITIES, HasAbility
-from orders.services import api_token_create
+from orders.api.parsers import StorableQueryMixin
+from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
+from orders.services import login_token_create
 from panels import selectors, services
 from panels.api.serializers import (
     CustomerSerializer,
@@ -36,7 +38,7 @@ class IsPartner(permissions.BasePermission):
         return view.partner is not None
 
 
-class PartnerAPIMixin:
+class PartnerAPIMixin(StorableQueryMixin):
     """Bearer token with abilities, a partner behind it, and the partner's error body."""
 
     permission_classes = [permissions.IsAuthenticated, HasAbility, IsPartner]
@@ -47,26 +49,15 @@ class PartnerAPIMixin:
         return exception_handler_for(render_partner_error)
 
 
-class IdFilter(filters.NumberFilter):
-    """An id: a number beyond a bigint names no row (and SQLite cannot be asked for it)."""
-
-    def filter(self, qs, value):
-        if value not in (None, "") and abs(value) > MAX_ID:
-            return qs.none()
-        return super().filter(qs, value)
-
-
-MAX_ID = 2**63 - 1
-
-
 class OrderFilter(filters.FilterSet):
-    customer_id = IdFilter(field_name="customer_id")
+    customer_id = StrictIntegerFilter(field_name="customer_id")
     status = filters.ChoiceFilter(choices=CustomerPanelOrder.Status.choices)
-    created_at = filters.IsoDateTimeFromToRangeFilter(field_name="created_at")
+    created_at_after = BoundedDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_at_before = BoundedDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = CustomerPanelOrder
-        fields = ["customer_id", "status", "created_at"]
+        fields = ["customer_id", "status", "created_at_after", "created_at_before"]
 
 
 class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
@@ -143,6 +134,7 @@ class TokenAuthView(APIView):
 
     authentication_classes = []
     permission_classes = []
+    throttle_classes = [LoginRateThrottle]
     serializer_class = TokenAuthSerializer
 
     def get_exception_handler(self):
@@ -151,14 +143,18 @@ class TokenAuthView(APIView):
     def post(self, request):
         credentials = TokenAuthSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
-        user = authenticate(request._request, **credentials.validated_data)
-        if user is None:
+        username = credentials.validated_data["username"]
+        user = password_login(
+            request, identifier=username, password=credentials.validated_data["password"],
+            user=get_user_model()._default_manager.filter(
+                **{get_user_model().USERNAME_FIELD: username}).first(),
+            in_domain=lambda user: selectors.partner_for_user(user) is not None,
+        )
+        if user is None:  # a wrong password, or a user who is not a partner's
             raise ValidationError(
                 {"non_field_errors": ["Unable to log in with provided credentials."]}
             )
-        if selectors.partner_for_user(user) is None:
-            raise PermissionDenied("This user does not belong to a partner.")
-        _, raw = api_token_create(
+        _, raw = login_token_create(
             user=user, label="api-token-auth", abilities=["orders:read", "orders:write"]
         )
         return Response({"token": raw})

@@ -18,6 +18,7 @@ from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
 from orders.api.exceptions import NON_FIELD, describe_exception
 from orders.api.parsers import JSONParser as PlainJSONParser
+from orders.inputs import BIGINT_MAX, InputError, strict_int
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -85,15 +86,17 @@ class JsonApiAlways(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def page_int(request, name: str, default: int, maximum: int | None = None) -> int:
+def page_int(request, name: str, default: int, maximum: int = BIGINT_MAX) -> int:
+    """A positive integer parameter (orders.inputs.strict_int: ASCII digits, bounded)."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidQueryParameter(name, f"{name} must be a positive integer, got {raw!r}.")
-    if maximum is not None and int(raw) > maximum:
-        raise InvalidQueryParameter(name, f"{name} must be at most {maximum}, got {raw!r}.")
-    return int(raw)
+    try:
+        return strict_int(raw, field=name, minimum=1, maximum=maximum)
+    except InputError as exc:
+        raise InvalidQueryParameter(
+            name, f"{name} must be a positive integer of at most {maximum}: "
+                  f"{exc.message}") from None
 
 
 class OrderPagination(BasePagination):

@@ -21,6 +21,7 @@ from restaurant.models import (
     Status,
     StatusHistory,
 )
+from restaurant.services import MAX_LIST_LENGTH
 
 PLAIN_DATETIME = "%Y-%m-%d %H:%M:%S"
 ISO_DATETIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -227,9 +228,13 @@ class OrderCreateInputSerializer(drf_serializers.Serializer):
     assignee_group_id = drf_serializers.IntegerField(required=False)
     ip_address = drf_serializers.IPAddressField(required=False)
     user_agent = drf_serializers.CharField(required=False)
-    order_menus = OrderMenuInputSerializer(many=True)
-    order_totals = OrderTotalInputSerializer(many=True)
-    order_total = drf_serializers.DecimalField(max_digits=15, decimal_places=4)
+    order_menus = OrderMenuInputSerializer(many=True, min_length=1, max_length=MAX_LIST_LENGTH)
+    order_totals = OrderTotalInputSerializer(
+        many=True, required=False, max_length=MAX_LIST_LENGTH,
+        help_text="Required from staff; computed for a customer's order.")
+    order_total = drf_serializers.DecimalField(
+        max_digits=15, decimal_places=4, required=False,
+        help_text="Required from staff; computed for a customer's order.")
 
 
 @extend_schema_serializer(component_name="RestaurantOrderUpdateInput")

@@ -1,9 +1,9 @@
 """The restaurant orders API: JSON:API resources, configured on these views only."""
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +12,9 @@ from rest_framework_json_api.renderers import JSONRenderer
 from rest_framework_json_api.views import PreloadIncludesMixin
 
 from orders.api.parsers import JSONParser
-from orders.auth import READ_WRITE_ABILITIES, HasAbility
-from orders.services import api_token_create
+from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
+from orders.inputs import BIGINT_MAX, InputError, short_repr, strict_int, text_problem
+from orders.services import login_token_create
 from restaurant import selectors, services
 from restaurant.api.jsonapi import (
     InvalidQueryParameter,
@@ -60,6 +61,14 @@ def sort_fields(raw: str | None) -> list[str]:
     return fields
 
 
+def query_id(name: str, raw: str) -> int:
+    """A filter's id: ASCII digits, 0 to the largest bigint (orders.inputs.strict_int)."""
+    try:
+        return strict_int(raw, field=name, minimum=0, maximum=BIGINT_MAX)
+    except InputError as exc:
+        raise InvalidQueryParameter(name, f"{name} must be an id: {exc.message}") from None
+
+
 class OrderListFilter(BaseFilterBackend):
     """The seed's list parameters: `customer`, `location`, `status` (ids), `search`, and
     `sort` in the seed's or JSON:API's form. (djangorestframework-jsonapi's own backends
@@ -71,15 +80,10 @@ class OrderListFilter(BaseFilterBackend):
             raw = params.get(name)
             if raw is None or raw == "":
                 continue
-            if not raw.isdigit():
-                raise InvalidQueryParameter(name, f"{name} must be an id, got {raw!r}.")
-            # An id beyond a bigint names no row (and SQLite cannot be asked for it).
-            queryset = (queryset.filter(**{f"{name}_id": int(raw)}) if int(raw) <= services.ID_MAX
-                        else queryset.none())
+            queryset = queryset.filter(**{f"{name}_id": query_id(name, raw)})
         if params.get("search"):
-            if "\x00" in params["search"]:
-                raise InvalidQueryParameter(
-                    "search", "search must not contain a NUL character (\\u0000).")
+            if problem := text_problem(params["search"]):
+                raise InvalidQueryParameter("search", f"search: {problem}")
             queryset = selectors.orders_search(queryset, params["search"].strip())
         return queryset.order_by(*sort_fields(params.get("sort")), "id")
 
@@ -197,7 +201,11 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
             request._request.GET = query
 
     def get_object(self):
-        order = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        try:  # a path id that is no bigint names no order
+            pk = strict_int(self.kwargs["pk"], minimum=1)
+        except InputError:
+            raise NotFound(f"No order with id {short_repr(self.kwargs['pk'])}.") from None
+        order = self.get_queryset().filter(pk=pk).first()
         if order is None:
             raise NotFound(f"No order with id {self.kwargs['pk']}.")
         return order
@@ -243,6 +251,7 @@ class TokenView(JsonApiViewMixin, APIView):
 
     authentication_classes = []
     permission_classes = []
+    throttle_classes = [LoginRateThrottle]
     parser_classes = [JSONParser]
     resource_name = False  # answers the origin's plain {"status_code", "token"}
     serializer_class = TokenRequestSerializer
@@ -252,14 +261,15 @@ class TokenView(JsonApiViewMixin, APIView):
         credentials = TokenRequestSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
         email = credentials.validated_data["email"]
-        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
-        user = user and authenticate(request._request, username=user.get_username(),
-                                     password=credentials.validated_data["password"])
-        if not user:
+        user = password_login(
+            request, identifier=email, password=credentials.validated_data["password"],
+            user=get_user_model().objects.filter(
+                email__iexact=email, is_active=True).order_by("pk").first(),
+            in_domain=lambda user: selectors.caller_for_user(user) is not None,
+        )
+        if user is None:  # a wrong password, or a user who is neither staff nor customer
             raise ValidationError({"email": ["The provided credentials are incorrect."]})
-        if selectors.caller_for_user(user) is None:
-            raise PermissionDenied(IsRestaurantCaller.message)
-        _, raw = api_token_create(
+        _, raw = login_token_create(
             user=user, label=credentials.validated_data["device_name"],
             abilities=credentials.validated_data.get("abilities") or ["*"],
         )

@@ -65,6 +65,7 @@ class TestAdmin:
             "shipping_zip", "paypal_email", "billing_address1", "billing_address2",
             "billing_city", "billing_state", "billing_zip")}
         data["comments"] = '["This is a comment"]'
+        data["seen_version"] = order.version
         data.update({"orders-orderevent-content_type-object_id-TOTAL_FORMS": "0",
                      "orders-orderevent-content_type-object_id-INITIAL_FORMS": "0"})
         return {**data, **changes}
@@ -92,6 +93,50 @@ class TestAdmin:
         assert "Must be a string or a list of strings." in response.content.decode()
         order.refresh_from_db()
         assert order.version == 0 and not OrderEvent.objects.exists()
+
+    def test_a_save_over_a_change_made_meanwhile_says_so_and_saves_nothing(
+        self, demo, admin_client
+    ):
+        order = MarketplaceOrder.objects.get(public_id=ORDER_ID)
+        url = f"{CHANGELIST}{order.pk}/change/"
+        form = self.change_form(order, shipping_city="Durham")  # opened at __v 0
+        Client().put(f"/api/v1/orders/{ORDER_ID}", "comments=meanwhile",
+                     content_type=FORM, **bearer(demo["merchant"]["token"]))
+        response = admin_client.post(url, form, follow=True)
+        assert response.redirect_chain == [(url, 302)]
+        texts = [str(m) for m in response.context["messages"]]
+        assert any(ORDER_ID in t and "changed meanwhile" in t and "nothing was saved" in t
+                   for t in texts), texts
+        assert not any("changed successfully" in t for t in texts)
+        order.refresh_from_db()
+        assert (order.shipping_city, order.version) != ("Durham", 2)
+        assert order.version == 1
+        assert list(OrderEvent.objects.filter(object_id=order.pk).values_list(
+            "via", flat=True)) == ["api"]
+
+    @pytest.mark.parametrize("changes, message", [
+        ({"price": "-1"}, "Must be zero or more"),
+        ({"comments": "x" * 2001}, "At most 2000 characters."),
+        ({"artist": "   "}, "This field is required."),
+    ])
+    def test_record_page_refuses_what_the_api_refuses(self, demo, admin_client, changes,
+                                                      message):
+        from marketplace.models import Record
+
+        record = Record.objects.get(public_id=RECORD_ID)
+        data = {"merchant": record.merchant_id, "artist": record.artist,
+                "title": record.title, "price": str(record.price),
+                "condition": record.condition, "comments": record.comments,
+                "removed_at_0": "", "removed_at_1": "", **changes}
+        url = f"/admin/marketplace/record/{record.pk}/change/"
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert Record.objects.get(pk=record.pk).price == record.price
+        data.update(artist=record.artist, price="12.50", comments=" Kept as the API keeps it ")
+        assert admin_client.post(url, data).status_code == 302
+        record.refresh_from_db()
+        assert (str(record.price), record.comments) == ("12.50", "Kept as the API keeps it")
 
     @pytest.mark.parametrize("path, public_id", [("merchant", MERCHANT_ID),
                                                  ("marketplacecustomer", CUSTOMER_ID),

@@ -57,7 +57,7 @@ BAD_CREATE_BODIES = [
     # PostgreSQL text (and jsonb) cannot hold a NUL character: a 400, not a 500.
     ({**VALID, "shipping_city": "Aus\u0000tin"}, "shipping_city", "NUL character"),
     ({**VALID, "billing_city": "\u0000"}, "billing_city", "NUL character"),
-    ({**VALID, "comments": ["fine", "not\u0000fine"]}, "comments", "NUL character"),
+    ({**VALID, "comments": ["fine", "not\u0000fine"]}, "comments[1]", "NUL character"),
     ({**VALID, "comments": "\u0000"}, "comments", "NUL character"),
 ]
 
@@ -84,7 +84,7 @@ def test_bad_create_bodies_are_400_naming_the_field(client, demo, body, field, t
         ("__v=one", "__v", "Must be a whole number"),
         ("__v=%C2%B2", "__v", "Must be a whole number"),  # "²": a digit to str.isdigit
         ("__v=" + "9" * 5000, "__v", "Must be a whole number"),
-        ("__v=" + "9" * 30, "__v", "At most 2147483647"),
+        ("__v=" + "9" * 30, "__v", "from 0 to 2147483647"),
         ("paypal_email=nobody", "paypal_email", "not a valid email"),
         ("shipping_address1=", "shipping_address1", "This field is required."),
         ("", "", "Nothing to update"),
@@ -165,7 +165,7 @@ class TestBeyondTheDatabase:
     def test_a_paging_number_beyond_a_bigint_is_400(self, client, demo, param, value):
         response = client.get(f"/api/v1/records?{param}={value}",
                               **bearer(demo["customer"]["token"]))
-        assert_refused(response, 400, param, "must be at most")
+        assert_refused(response, 400, param)
 
     def test_an_artist_with_a_nul_character_is_400(self, client, demo):
         response = client.get("/api/v1/records?artist=a%00b", **bearer(demo["customer"]["token"]))
@@ -190,7 +190,7 @@ class TestBeyondTheDatabase:
         before = write_counts()
         response = client.put(f"/api/v1/orders/{ORDER_ID}", form, content_type=FORM,
                               **bearer(demo["merchant"]["token"]))
-        field = form.split("=")[0].removesuffix("[]")
+        field = form.split("=")[0]
         assert_refused(response, 400, field, "NUL character")
         assert write_counts() == before
 
@@ -199,7 +199,7 @@ class TestBeyondTheDatabase:
                               json.dumps({"__v": 10**20, "shipping_city": "Q"}),
                               content_type="application/json",
                               **bearer(demo["merchant"]["token"]))
-        assert_refused(response, 400, "__v", "At most 2147483647")
+        assert_refused(response, 400, "__v", "from 0 to 2147483647")
 
     def test_a_record_with_a_nul_character_is_400(self, client, demo):
         response = client.post("/api/v1/records", json.dumps(

@@ -24,7 +24,7 @@ OWNERS = {"customer_id": CUSTOMER_ID, "merchant_id": MERCHANT_ID, "record_id": R
 # order: the API refuses these on create ("Set by the system"), the importer takes them.
 IMPORT_ONLY_FIELDS = {"status", "__v"}
 MAX_VERSION = 2**31 - 1  # the version column's range (a PostgreSQL integer)
-NUL_TEXT = "Must not contain a NUL character (\\u0000)."
+NUL_TEXT = "Contains a NUL character (\\u0000), which cannot be stored."
 # What only an import record carries, out of range or holding what PostgreSQL cannot
 # (a NUL character): a rejected row naming the field, never a crash.
 BAD_IMPORT_FIELDS = [
@@ -43,6 +43,10 @@ BAD_IMPORT_FIELDS = [
     ({"external_id": "X-\x00"}, "external_id", NUL_TEXT),
     ({"status": "Completed\x00"}, "status", "is not one of"),
     ({"created_date": "2019-03-01T10:15:00\x00Z"}, "created_date", "Must be a time like"),
+    # Stored, year 10000 in UTC could not be read back: refused as out of range.
+    ({"created_date": "9999-12-31T20:00:00-05:00"}, "created_date", "Must be between"),
+    ({"created_date": "0001-01-01T00:00:00+14:00"}, "created_date", "Must be between"),
+    ({"external_id": "X-\ud800"}, "external_id", "lone surrogate"),
     ({"_id": "5c68a588fc924b00178bf14\x00"}, "_id", "Must be 24 lowercase hex"),
 ]
 

@@ -77,22 +77,6 @@ class TestApiToken:
 
 
 class TestTokenAdmin:
-    def test_create_shows_the_raw_token_once(self, admin_client, client):
-        user = PartnerFactory().users.get()
-        response = admin_client.post(
-            "/admin/orders/apitoken/add/",
-            {"user": user.pk, "label": "from admin", "abilities": "orders:read, orders:write",
-             "expires_at_0": "", "expires_at_1": ""},
-            follow=True,
-        )
-        message = next(str(m) for m in response.context["messages"] if "new token" in str(m))
-        raw = message.split("The new token is ")[1].split(" ")[0]
-        token = ApiToken.objects.get(label="from admin")
-        assert token.abilities == ["orders:read", "orders:write"]
-        assert client.get(ORDERS_URL, **bearer(raw)).status_code == 200
-        page = admin_client.get(f"/admin/orders/apitoken/{token.pk}/change/").content.decode()
-        assert raw not in page
-
     def test_revoke_action(self, admin_client, client):
         user = PartnerFactory().users.get()
         token, raw = api_token_create(user=user)
@@ -169,17 +153,13 @@ class TestProjectPages:
 
 
 class TestSeedDemo:
-    def test_is_idempotent_and_prints_credentials(self, client):
-        first, second = StringIO(), StringIO()
-        call_command("seed_demo", "--json", "--force", stdout=first)
-        counts = (CustomerPanelOrder.objects.count(), ApiToken.objects.count())
-        call_command("seed_demo", "--json", "--force", stdout=second)
-        assert (CustomerPanelOrder.objects.count(), ApiToken.objects.count()) == counts
-        data = json.loads(second.getvalue())
-        assert json.loads(first.getvalue()) == data
-        assert data["admin"] == {"username": "admin", "password": "admin"}
-        assert client.login(**data["admin"])
-        assert client.get("/admin/").status_code == 200
+    def test_is_idempotent(self):
+        """(What it prints, and what a re-run keeps: tests/orders/test_seed_demo.py.)"""
+        call_command("seed_demo", "--json", "--force", stdout=StringIO())
+        live_tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+        counts = (CustomerPanelOrder.objects.count(), live_tokens.count())
+        call_command("seed_demo", "--json", "--force", stdout=StringIO())
+        assert (CustomerPanelOrder.objects.count(), live_tokens.count()) == counts
 
     def test_refuses_with_debug_off_unless_forced(self):
         assert settings.DEBUG is False  # as the test runner runs

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from orders.models import OrderEvent
-from restaurant.models import Order, Status, StatusHistory
+from restaurant.models import Order, OrderMenu, Status, StatusHistory
 from tests.commands import seed_demo
 from tests.conftest import bearer, run_concurrently
 from tests.restaurant.factories import OrderFactory, StaffFactory
@@ -60,6 +60,45 @@ class TestAdmin:
         order = Order.objects.get(pk=1)
         assert order.assignee == staff and order.assignee_updated_at is not None
         assert OrderEvent.objects.filter(object_id=1, action="update", via="admin").count() == 1
+
+    def test_assign_refuses_completed_and_cancelled_orders_naming_each(self, demo,
+                                                                        admin_client):
+        staff = StaffFactory(name="Chef Remy")
+        done, cancelled = OrderFactory(status_id=5), OrderFactory(status_id=6)
+        response = admin_client.post(CHANGELIST, {
+            "action": f"assign_to_staff_{staff.pk}",
+            "_selected_action": ["1", str(done.pk), str(cancelled.pk)]}, follow=True)
+        texts = messages_of(response)
+        assert "1 order(s) assigned to Chef Remy." in texts
+        assert any(f"#{done.pk}" in t and "Completed" in t for t in texts), texts
+        assert any(f"#{cancelled.pk}" in t and "Canceled" in t for t in texts), texts
+        assert Order.objects.get(pk=1).assignee == staff
+        for order in [done, cancelled]:
+            assert Order.objects.get(pk=order.pk).assignee is None
+            assert not OrderEvent.objects.filter(object_id=order.pk).exists()
+
+    def test_delete_goes_through_order_delete_with_an_admin_event(self, demo, admin_client):
+        page = admin_client.get(f"{CHANGELIST}1/delete/")
+        assert page.status_code == 200
+        response = admin_client.post(f"{CHANGELIST}1/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert not Order.objects.filter(pk=1).exists()
+        assert not OrderMenu.objects.filter(order_id=1).exists()
+        assert not StatusHistory.objects.filter(order_id=1).exists()
+        event = OrderEvent.objects.get(object_id=1, action="delete")
+        assert (event.via, event.actor.username) == ("admin", "admin")
+
+    def test_bulk_delete_goes_through_order_delete_for_each_order(self, demo, admin_client):
+        other = OrderFactory()
+        response = admin_client.post(CHANGELIST, {
+            "action": "delete_selected", "_selected_action": ["1", str(other.pk)],
+            "post": "yes"}, follow=True)
+        assert response.status_code == 200
+        assert not Order.objects.filter(pk__in=[1, other.pk]).exists()
+        assert not OrderMenu.objects.filter(order_id__in=[1, other.pk]).exists()
+        assert not StatusHistory.objects.filter(order_id__in=[1, other.pk]).exists()
+        events = OrderEvent.objects.filter(action="delete", via="admin")
+        assert sorted(events.values_list("object_id", flat=True)) == [1, other.pk]
 
     def test_order_page_shows_menus_totals_and_history(self, demo, admin_client):
         Client().patch("/api/orders/1", json.dumps({"status_id": 4}),

@@ -156,15 +156,64 @@ class TestOrderAdmin:
         assert WholesaleOrder.objects.get(pk=1234).lines.count() == 2
         assert not OrderEvent.objects.filter(object_id=1234).exists()
 
-    def test_a_placed_order_cannot_be_edited(self, demo, admin_client):
+    def test_a_save_of_an_order_placed_meanwhile_says_so_and_saves_nothing(self, demo,
+                                                                           admin_client):
         data = change_form_data(admin_client.get(ORDER_1234))
         data["carriage_tba"] = "on"
         Client().put("/apis/customer/orders/1234/place", **bearer(demo["customer"]["token"]))
-        assert admin_client.post(ORDER_1234, data).status_code == 403
-        page = admin_client.get(ORDER_1234)
-        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+        response = admin_client.post(ORDER_1234, data, follow=True)
+        assert response.redirect_chain == [(ORDER_1234, 302)]
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'id="site-name"' in html  # the styled admin page, not a bare 403
+        assert 'name="_save"' not in html  # now read-only
+        texts = messages_of(response)
+        assert any("606739" in t and "placed meanwhile" in t and "nothing was saved" in t
+                   for t in texts), texts
+        assert not any("changed successfully" in t for t in texts)
         assert WholesaleOrder.objects.get(pk=1234).carriage_tba is False
         assert not OrderEvent.objects.filter(object_id=1234, action="update").exists()
+
+    def test_a_save_racing_a_cancel_says_so_and_saves_nothing(self, demo, admin_client,
+                                                              monkeypatch):
+        """Cancelled after the page's own check, before the service's lock."""
+        from wholesale import admin as wholesale_admin
+        from wholesale import services
+
+        data = change_form_data(admin_client.get(ORDER_1234))
+        data["carriage_tba"] = "on"
+        revise = services.order_revise
+
+        def cancelled_first(*, order, **kwargs):
+            services.order_cancel(order=order, via="api")
+            return revise(order=order, **kwargs)
+
+        monkeypatch.setattr(wholesale_admin.services, "order_revise", cancelled_first)
+        response = admin_client.post(ORDER_1234, data, follow=True)
+        texts = messages_of(response)
+        assert any("cancelled meanwhile" in t and "nothing was saved" in t for t in texts)
+        assert not any("changed successfully" in t for t in texts)
+        assert WholesaleOrder.objects.get(pk=1234).carriage_tba is False
+
+    @pytest.mark.parametrize("typed, stored", [("gb", "GB"), (" fr ", "FR"), ("", "")])
+    def test_country_code_is_stored_as_the_api_stores_it(self, demo, admin_client, typed,
+                                                         stored):
+        data = change_form_data(admin_client.get(ORDER_1234))
+        data["delivery_country_code"] = typed
+        response = admin_client.post(ORDER_1234, data)
+        assert response.status_code == 302, response.context["errors"]
+        assert WholesaleOrder.objects.get(pk=1234).delivery_country_code == stored
+
+    @pytest.mark.parametrize("typed", ["1!", "G", "é1"])
+    def test_country_code_the_api_refuses_is_refused(self, demo, admin_client, typed):
+        before = WholesaleOrder.objects.get(pk=1234).delivery_country_code
+        data = change_form_data(admin_client.get(ORDER_1234))
+        data["delivery_country_code"] = typed
+        response = admin_client.post(ORDER_1234, data)
+        assert response.status_code == 200
+        assert "is not a two-letter country code" in response.content.decode()
+        assert WholesaleOrder.objects.get(pk=1234).delivery_country_code == before
+        assert not OrderEvent.objects.filter(object_id=1234).exists()
 
 
 @pytest.mark.django_db

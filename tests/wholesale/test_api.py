@@ -246,11 +246,11 @@ class TestAuthentication:
         assert write_counts() == before
         assert client.get(ORDERS_URL, **bearer(token)).status_code == 200
 
-    def test_user_without_a_trade_account_is_403(self, client, demo):
+    def test_user_without_a_trade_account_answers_like_a_wrong_password(self, client, demo):
         user = UserFactory()
         response = client.get(ORDERS_URL, **basic(user.email, "secret-pass"))
-        assert response.status_code == 403
-        assert "trade account" in response.json()["message"]
+        assert response.status_code == 401
+        assert response.json() == {"message": "Invalid email or password."}
 
 
 class TestTenancy:

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from wholesale.models import Product, ProductType, VatCode, WholesaleOrder, WholesaleOrderLine
 from wholesale.pricing import money
+from wholesale.services import MAX_ORDER_LINES, MAX_QUANTITY
 
 CREATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S+00"  # the seed's "2017-02-27 14:35:50+00", UTC
 UNIT_PRICE_PLACES = Decimal("0.0001")
@@ -148,7 +149,7 @@ class WholesaleOrderSerializer(serializers.Serializer):
 
 class WholesaleOrderBodyLineSerializer(serializers.Serializer):
     product_code = serializers.CharField()
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class WholesaleOrderBodySerializer(serializers.Serializer):
@@ -168,7 +169,7 @@ class WholesaleOrderBodySerializer(serializers.Serializer):
     delivery_postcode = serializers.CharField(allow_null=True, required=False)
     delivery_telephone = serializers.CharField(allow_null=True, required=False)
     notes = serializers.CharField(allow_null=True, required=False)
-    products = WholesaleOrderBodyLineSerializer(many=True)
+    products = WholesaleOrderBodyLineSerializer(many=True, max_length=MAX_ORDER_LINES)
 
 
 class WholesaleProductSerializer(serializers.Serializer):

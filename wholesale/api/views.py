@@ -6,7 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.fields import BoundedDateTimeFilter
 from orders.api.pagination import HeaderLimitOffsetPagination
+from orders.api.parsers import StorableQueryMixin, UnstorableInput
 from orders.auth import READ_WRITE_ABILITIES, BearerTokenAuthentication, HasAbility
 from wholesale import selectors, services
 from wholesale.api.renderers import DecimalJSONRenderer
@@ -34,7 +36,7 @@ def wholesale_exception_handler(exc, context):
     response = render_error_response(exc, context)
     # A body with a field missing or invalid is 422; a malformed one (and bad query
     # parameters) stays 400.
-    if response is not None and isinstance(exc, services.OrderBodyInvalid):
+    if response is not None and isinstance(exc, services.OrderBodyInvalid | UnstorableInput):
         response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return response
 
@@ -45,7 +47,7 @@ class IsTradeCustomer(permissions.BasePermission):
         view.account = selectors.account_for_user(request.user)
         return view.account is not None
 
-class WholesaleAPIMixin:
+class WholesaleAPIMixin(StorableQueryMixin):
     """Basic (email, password) or Bearer token, a trade account behind the user, and the
     origin's error body and number format."""
 
@@ -64,11 +66,12 @@ class WholesaleAPIMixin:
 class OrderFilter(filters.FilterSet):
     order_state = filters.ChoiceFilter(choices=WholesaleOrder.State.choices)
     customer_order_no = filters.CharFilter()
-    created_at = filters.IsoDateTimeFromToRangeFilter()
+    created_at_after = BoundedDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_at_before = BoundedDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = WholesaleOrder
-        fields = ["order_state", "customer_order_no", "created_at"]
+        fields = ["order_state", "customer_order_no", "created_at_after", "created_at_before"]
 
 class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
     """GET: the account's orders, newest first. POST: create or update by customer_order_no."""

@@ -6,13 +6,22 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from orders.demo import demo_password
+
 DEMO_ADMIN = {"username": "admin", "password": "admin"}
+TOKENS_NOTE = ("The demo API tokens were issued afresh on this run; the ones an earlier run "
+               "printed are revoked.")
+PASSWORD_NOTE = ("A password shown as null was changed since seed_demo set it, and is kept "
+                 "as it is.")
+PASSWORD_KEPT = "(changed since seed_demo set it: kept, not shown)"
 
 
 class Command(BaseCommand):
     help = (
         "Load every domain's examples from its seed document, a demo admin user and demo "
-        "API principals. Idempotent. --json prints the credentials as one JSON document."
+        "API principals. Idempotent: on an existing database passwords and revocations stay "
+        "as they are, and fresh demo tokens are issued (the previous ones revoked). --json "
+        "prints the credentials as one JSON document."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +44,10 @@ class Command(BaseCommand):
                         raise
                     continue
                 result[app] = demo.load()
+        notes = [TOKENS_NOTE]
+        if None in passwords(result):
+            notes.append(PASSWORD_NOTE)
+        result["notes"] = notes
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
         else:
@@ -42,14 +55,26 @@ class Command(BaseCommand):
 
 
 def ensure_demo_admin() -> dict:
+    """The demo superuser, created with the demo password; an existing one is left as it
+    is (its password above all: an operator may have changed it)."""
     User = get_user_model()
-    user, _ = User.objects.get_or_create(
-        username=DEMO_ADMIN["username"], defaults={"email": "admin@example.com"}
+    user, created = User.objects.get_or_create(
+        username=DEMO_ADMIN["username"],
+        defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True},
     )
-    user.is_staff = user.is_superuser = user.is_active = True
-    user.set_password(DEMO_ADMIN["password"])
-    user.save()
-    return dict(DEMO_ADMIN)
+    if created:
+        user.set_password(DEMO_ADMIN["password"])
+        user.save(update_fields=["password"])
+    return {"username": user.get_username(),
+            "password": demo_password(user, DEMO_ADMIN["password"])}
+
+
+def passwords(result: dict):
+    for key, value in result.items():
+        if isinstance(value, dict):
+            yield from passwords(value)
+        elif key == "password":
+            yield value
 
 
 def human_summary(result: dict, indent: str = "") -> str:
@@ -58,6 +83,10 @@ def human_summary(result: dict, indent: str = "") -> str:
         if isinstance(value, dict):
             lines.append(f"{indent}{key}:")
             lines.append(human_summary(value, indent + "  "))
+        elif key == "password" and value is None:
+            lines.append(f"{indent}{key}: {PASSWORD_KEPT}")
+        elif key == "notes":
+            lines.extend(f"{indent}note: {note}" for note in value)
         else:
             shown = value if isinstance(value, str) else json.dumps(value)
             lines.append(f"{indent}{key}: {shown}")

@@ -1,0 +1,97 @@
+"""DRF fields, django-filter filters and query-parameter readers built on orders.inputs, so
+every API parses an integer or a time the same strict, bounded way and names the field or
+parameter at fault (a 400/422 in the domain's body, never a database error)."""
+
+from datetime import datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+from orders.inputs import BIGINT_MAX, InputError, parse_datetime_bounded, strict_int
+
+
+class StrictIntegerField(serializers.Field):
+    """A body integer: a JSON integer or a string of ASCII digits, within bounds (default
+    1 to a bigint, an id). `true`, `1.5`, `"²"` and 5,000 digits are refused."""
+
+    def __init__(self, *, min_value: int | None = 1, max_value: int | None = BIGINT_MAX,
+                 **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return strict_int(data, minimum=self.min_value, maximum=self.max_value)
+        except InputError as error:
+            raise serializers.ValidationError(error.message) from None
+
+    def to_representation(self, value):
+        return value
+
+
+class StrictIntegerFieldSchema(OpenApiSerializerFieldExtension):
+    """In the OpenAPI schema: an integer with its bounds."""
+
+    target_class = StrictIntegerField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_basic_type(OpenApiTypes.INT64)
+        if self.target.min_value is not None:
+            schema["minimum"] = self.target.min_value
+        if self.target.max_value is not None:
+            schema["maximum"] = self.target.max_value
+        return schema
+
+
+class StrictIntegerFormField(forms.Field):
+    def __init__(self, *, min_value: int | None = None, max_value: int | None = BIGINT_MAX,
+                 **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return strict_int(value, minimum=self.min_value, maximum=self.max_value)
+        except InputError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+
+class BoundedDateTimeFormField(forms.Field):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_datetime_bounded(value)
+        except InputError as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+
+
+class StrictIntegerFilter(django_filters.Filter):
+    """An integer query parameter (an id by default: up to a bigint)."""
+
+    field_class = StrictIntegerFormField
+
+
+class BoundedDateTimeFilter(django_filters.Filter):
+    """An ISO 8601 time query parameter (a bare date is its midnight UTC), within what the
+    database takes: `+16:00` or year 10000 are a 400 naming the parameter."""
+
+    field_class = BoundedDateTimeFormField
+
+
+def query_datetime(request, name: str) -> datetime | None:
+    """An optional ISO 8601 time query parameter, bounded; a bad one is a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_datetime_bounded(raw, field=name)
+    except InputError as error:
+        raise ValidationError({name: [error.message]}) from None
