@@ -15,8 +15,9 @@ from marketplace.api.serializers import (
     MarketplaceRecordSerializer,
 )
 from orders.api.exceptions import ApiError, exception_handler_for
+from orders.api.fields import query_strict_int
 from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
-from orders.inputs import BIGINT_MAX, InputError, strict_int, text_problem
+from orders.inputs import text_problem
 from orders.services import login_token_create
 
 CUSTOMER, MERCHANT, ANY_ACCOUNT = "customer", "merchant", "any"
@@ -91,24 +92,12 @@ def page_of(request, queryset, *, sort_fields: tuple[str, ...]):
     raw_sort = request.query_params.get("sort", "asc")
     if raw_sort not in SORT_DIRECTIONS:
         raise ValidationError({"sort": [f"Must be one of asc, 1, desc, -1; got {raw_sort!r}."]})
-    limit = list_int(request, "limit", default=None, minimum=1)
-    offset = list_int(request, "offset", default=0, minimum=0)
+    limit = query_strict_int(request, "limit", default=None, minimum=1)
+    offset = query_strict_int(request, "offset", default=0, minimum=0)
     direction = SORT_DIRECTIONS[raw_sort]
     queryset = queryset.order_by(*(direction + name for name in (*sort_fields, "id")))
     end = None if limit is None else offset + limit
     return list(queryset[offset:end]), queryset.count()
-
-
-def list_int(request, name: str, *, default: int | None, minimum: int) -> int | None:
-    """`limit` or `offset`: ASCII digits (not "٣", not 5,000 digits), within what a
-    LIMIT/OFFSET holds (orders.inputs.strict_int); otherwise a 400 naming it."""
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return strict_int(raw, field=name, minimum=minimum, maximum=BIGINT_MAX)
-    except InputError as exc:
-        raise ValidationError({name: [exc.message]}) from None
 
 
 def listed(data, total: int) -> Response:

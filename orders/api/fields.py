@@ -95,3 +95,16 @@ def query_datetime(request, name: str) -> datetime | None:
         return parse_datetime_bounded(raw, field=name)
     except InputError as error:
         raise ValidationError({name: [error.message]}) from None
+
+
+def query_strict_int(request, name: str, *, default: int | None, minimum: int | None,
+                     maximum: int | None = BIGINT_MAX) -> int | None:
+    """An optional integer query parameter (ASCII digits, within bounds); a bad one is a 400
+    naming it."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return strict_int(raw, field=name, minimum=minimum, maximum=maximum)
+    except InputError as error:
+        raise ValidationError({name: [error.message]}) from None
