@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.db import row_upsert
+from orders.events import order_event_record
 from orders.lifecycle import Transition, TransitionRefused, transition
-from orders.services import order_event_record
 
 Status = LabOrder.Status
 PaymentStatus = LabOrder.PaymentStatus

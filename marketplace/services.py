@@ -18,9 +18,9 @@ from django.http.request import QueryDict
 from django.utils import timezone
 
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
+from orders.events import order_event_record
 from orders.inputs import InputError, short_repr, strict_int, text_problem
 from orders.lifecycle import Transition, TransitionRefused, transition
-from orders.services import order_event_record
 
 Status = MarketplaceOrder.Status
 

@@ -215,3 +215,58 @@ def analyze_if_never_measured(*models) -> None:
             cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
             if cursor.fetchone()[0] == 0:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def keys_found(model, columns: list[str], keys, *, found: str = "id") -> dict[tuple, object]:
+    """Which of these keys (tuples of `columns`' values: `("account_id",
+    "customer_order_no")`) name a row of `model`, and that row's `found` column.
+
+    The query runs in time linear in the batch whatever the table's statistics say. On
+    PostgreSQL each key is looked up by its own LIMIT 1 subquery (a LATERAL join over the
+    batch's keys, an array per column): a nested loop with the batch outside by
+    construction, probing the index on `columns`, which the planner has no join order or
+    join method to choose. Left to choose, with statistics taken when the table was
+    small, it compared every row with every key, per batch (an import of 100,000 orders
+    ran at 841 lines/s). Elsewhere (SQLite), row values in one IN list.
+    Keys holding NULL or a string with NUL are left out: they equal no stored key.
+    """
+    keys = {tuple(key) for key in keys
+            if not any(value is None or (type(value) is str and "\x00" in value)
+                       for value in key)}
+    if not keys:
+        return {}
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
+    result_column = quote(meta.get_field(found).column)
+    table = quote(meta.db_table)
+    found_rows = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(
+                f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
+                for f in fields)
+            names = [f"k{i}" for i in range(len(fields))]
+            matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
+                                   for f, name in zip(fields, names, strict=True))
+            cursor.execute(
+                f"SELECT {', '.join(f'k.{n}' for n in names)}, found.value "  # noqa: S608
+                f"FROM unnest({arrays}) AS k({', '.join(names)}) "
+                f"CROSS JOIN LATERAL (SELECT t.{result_column} AS value FROM {table} t "
+                f"WHERE {matches} LIMIT 1) found",
+                [array_literal([key[i] for key in keys]) for i in range(len(fields))])
+            found_rows = cursor.fetchall()
+        else:
+            ordered = list(keys)
+            per_key = len(fields)
+            chunk = max(1, 900 // per_key)  # SQLite: at most 999 parameters
+            column_list = ", ".join(quote(f.column) for f in fields)
+            for start in range(0, len(ordered), chunk):
+                part = ordered[start:start + chunk]
+                placeholders = ", ".join(["(" + ", ".join(["%s"] * per_key) + ")"] * len(part))
+                cursor.execute(
+                    f"SELECT {column_list}, {result_column} FROM {table} "  # noqa: S608
+                    f"WHERE ({column_list}) IN (VALUES {placeholders})",
+                    [value for key in part for value in key])
+                found_rows.extend(cursor.fetchall())
+    return {tuple(row[:-1]): row[-1] for row in found_rows}

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from orders.services import order_event_record
+from orders.events import order_event_record
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,16 @@ class Transition:
 
     def __post_init__(self):
         object.__setattr__(self, "source", frozenset(self.source))
+
+
+@dataclass(frozen=True)
+class StateStore:
+    """How `transition` reads and sets a state kept outside the order's own row (a
+    status row of its own, say): `read(locked_order) -> state` and
+    `write(locked_order, state)`, both inside the transition's transaction."""
+
+    read: Callable[[models.Model], str]
+    write: Callable[[models.Model, str], None]
 
 
 class TransitionRefused(Exception):
@@ -56,19 +66,22 @@ def transition(
     state_field: str = "status",
     guard: Callable[[models.Model], None] | None = None,
     changes: Callable[[models.Model], dict[str, Any]] | None = None,
+    state: StateStore | None = None,
 ) -> models.Model:
     """Move `order` along `spec`; return the fresh, updated instance.
 
     `guard(locked_order)` may raise TransitionRefused with a reason (for example a
     missing delivery address); `changes(locked_order)` returns extra fields to write
     with the state (placed_at, placed_by, ...). Both see the locked, current row.
+    `state`: where the state lives when it is not a column of the order's row (another
+    table); the order's row is still what is locked.
     """
     model = type(order)
     with transaction.atomic():
         # Lock the row alone: on PostgreSQL a locked row read through an outer join can
         # come back with the joined columns NULL when it waited on a concurrent update.
         locked = model._default_manager.select_for_update().get(pk=order.pk)
-        current = getattr(locked, state_field)
+        current = state.read(locked) if state else getattr(locked, state_field)
         if current not in spec.source:
             article = "an" if spec.noun[:1] in "aeiou" else "a"
             raise TransitionRefused(
@@ -78,12 +91,16 @@ def transition(
             )
         if guard is not None:
             guard(locked)
-        updates = {state_field: spec.target, **(changes(locked) if changes else {})}
+        if state:
+            state.write(locked, spec.target)
+        updates = {**({} if state else {state_field: spec.target}),
+                   **(changes(locked) if changes else {})}
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
             updates.setdefault("updated_at", timezone.now())
         for name, value in updates.items():
             setattr(locked, name, value)
-        locked.save(update_fields=list(updates))
+        if updates:
+            locked.save(update_fields=list(updates))
         order_event_record(
             order=locked,
             action=spec.name,

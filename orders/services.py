@@ -5,14 +5,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orders.models import (
     TOKEN_PREFIX_LENGTH,
     ApiToken,
-    OrderEvent,
     generate_raw_token,
     hash_token,
 )
@@ -79,26 +77,3 @@ def demo_api_token(*, user, label: str, abilities: Iterable[str]) -> str:
         expires_at__lte=now).update(revoked_at=now)
     _, raw = api_token_create(user=user, label=label, abilities=abilities)
     return raw
-
-
-def order_event_record(
-    *,
-    order: models.Model,
-    action: str,
-    via: str,
-    actor=None,
-    from_state: str = "",
-    to_state: str = "",
-    note: str = "",
-) -> OrderEvent:
-    """Record one change of an order in its history (call inside the change's transaction)."""
-    return OrderEvent.objects.create(
-        content_type=ContentType.objects.get_for_model(order, for_concrete_model=True),
-        object_id=order.pk,
-        action=action,
-        from_state=from_state or "",
-        to_state=to_state or "",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        via=via,
-        note=note,
-    )

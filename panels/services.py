@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.db import row_upsert
+from orders.events import order_event_record
 from orders.lifecycle import Transition, transition
-from orders.services import order_event_record
 from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
 
 Status = CustomerPanelOrder.Status

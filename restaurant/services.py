@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from orders.db import row_upsert
+from orders.events import order_event_record
 from orders.inputs import (
     BIGINT_MAX,
     INT_MAX,
@@ -32,7 +33,6 @@ from orders.inputs import (
     text_problem,
 )
 from orders.lifecycle import Transition, TransitionRefused
-from orders.services import order_event_record
 from restaurant.models import (
     Address,
     Customer,

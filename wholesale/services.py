@@ -18,8 +18,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from orders.db import row_upsert
+from orders.events import order_event_record
 from orders.lifecycle import Transition, TransitionRefused, transition
-from orders.services import order_event_record
 from wholesale import selectors
 from wholesale.models import (
     OrderNumberCounter,

@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from orders.api.parsers import body_too_big_message
+from orders.inputs import InputError, InputErrors, flatten_errors
 from orders.lifecycle import TransitionRefused
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY  # "non_field_errors"
@@ -43,32 +44,6 @@ class ApiError:
     @property
     def fields_only(self) -> dict[str, list[str]]:
         return {k: v for k, v in self.field_errors.items() if k != NON_FIELD}
-
-
-def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as {"order_items[0].panel_sku": ["..."]}."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            if isinstance(key, int):  # a list item's errors, keyed by its index
-                name = f"{prefix}[{key}]"
-            elif key == NON_FIELD and prefix:
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for k, v in flatten_errors(value, name).items():
-                flat.setdefault(k, []).extend(v)
-    elif isinstance(detail, list):
-        if all(not isinstance(item, (dict, list)) for item in detail):
-            if detail:
-                flat[prefix or NON_FIELD] = [str(item) for item in detail]
-        else:
-            for index, item in enumerate(detail):
-                for k, v in flatten_errors(item, f"{prefix}[{index}]").items():
-                    flat.setdefault(k, []).extend(v)
-    elif detail not in (None, ""):
-        flat[prefix or NON_FIELD] = [str(detail)]
-    return flat
 
 
 def summarize(field_errors: dict[str, list[str]]) -> str:
@@ -100,6 +75,10 @@ def describe_exception(exc: Exception) -> ApiError | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, InputErrors):
+        exc = exceptions.ValidationError(exc.detail)
+    elif isinstance(exc, InputError):
+        exc = exceptions.ValidationError({exc.field or NON_FIELD: [exc.message]})
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)

@@ -25,6 +25,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("domains", nargs="*", metavar="domain",
+                            help="Load only these domains' examples (default: every domain).")
         parser.add_argument("--json", action="store_true", help="Print credentials as JSON.")
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
 
@@ -34,9 +36,15 @@ class Command(BaseCommand):
                 "seed_demo creates a known admin password and demo tokens; it refuses to run "
                 "with DEBUG off. Pass --force if you really mean it."
             )
+        unknown = sorted(set(options["domains"]) - set(settings.DOMAIN_APPS))
+        if unknown:
+            raise CommandError(f"unknown domain {', '.join(unknown)}: "
+                               f"one of {', '.join(settings.DOMAIN_APPS)}")
         with transaction.atomic():
             result = {"admin": ensure_demo_admin()}
             for app in settings.DOMAIN_APPS:
+                if options["domains"] and app not in options["domains"]:
+                    continue
                 try:
                     demo = importlib.import_module(f"{app}.demo")
                 except ModuleNotFoundError as exc:
