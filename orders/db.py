@@ -1,47 +1,17 @@
 """Database helpers the domains share."""
 
 import functools
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import CharField, Field
-from django.db.models.lookups import In
+from django.db.models import CharField
 
+from orders.inputs import BIGINT_MAX
 
-@Field.register_lookup
-class AnyOf(In):
-    """`field__any_of=values`: on PostgreSQL `field IN (SELECT unnest('{...}'::<type>[]))`.
-
-    For a batch's thousands of keys: one parameter, an array literal, instead of a
-    placeholder per value (quoting thousands costs the client more than the query). The
-    planner knows a constant array's length and probes the index once per value on a big
-    table; `= ANY(array)` was planned as a scan of the whole table once the table had
-    some hundred thousand rows, and a subquery of unknown size as a scan of every row
-    against every value. Strings holding NUL are left out: no PostgreSQL text can equal
-    them. Elsewhere, a plain IN.
-    """
-
-    lookup_name = "any_of"
-
-    def get_prep_lookup(self):
-        """The values as given: the column's own type already (keys a batch read from its
-        rows or records). Django would prepare each through the field, which for
-        thousands costs more than the query."""
-        return self.rhs
-
-    def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        field = self.lhs.output_field
-        array_type = "text" if isinstance(field, CharField) else field.cast_db_type(connection)
-        return (f"{lhs} IN (SELECT unnest(%s::{array_type}[]))",
-                [*lhs_params, array_literal(self.rhs)])
-
-
-MAX_ID = 2**63 - 1  # the largest primary key (a bigint)
+MAX_ID = BIGINT_MAX  # TRANSITIONAL: orders.imports.importers still reads it; use orders.inputs
 
 
 def array_literal(values: Iterable) -> str:
@@ -98,39 +68,6 @@ def copy_row(values, end: str = "\n") -> str:
         else v.isoformat() if isinstance(v, datetime) else str(v)
         for v in values
     ) + end
-
-
-COPY_NULL = "\\N"
-COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
-
-
-def copy_texts(*values: str) -> str:
-    """Strings as consecutive fields of a COPY row: tab-separated, escaped where needed."""
-    if COPY_SPECIALS.search("".join(values)) is None:  # the usual case: nothing to escape
-        return "\t".join(values)
-    return "\t".join(value.translate(COPY_ESCAPES) for value in values)
-
-
-def copy_value(value) -> str:
-    """One field of a COPY row (see copy_row)."""
-    if value is None:
-        return COPY_NULL
-    return value.translate(COPY_ESCAPES) if type(value) is str else copy_row((value,), end="")
-
-
-COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-COPY_ESCAPE = re.compile(r"\\(.)")
-
-
-def copy_fields(row: str) -> list[str | None]:
-    """A row in COPY's text format (as copy_row writes it) back as its fields: strings,
-    None for NULL."""
-    return [
-        None if field == COPY_NULL
-        else COPY_ESCAPE.sub(lambda match: COPY_UNESCAPES[match[1]], field) if "\\" in field
-        else field
-        for field in row.rstrip("\n").split("\t")
-    ]
 
 
 @functools.cache
@@ -201,22 +138,6 @@ def foreign_key_triggers_skipped():
         cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
 
 
-def analyze_if_never_measured(*models) -> None:
-    """ANALYZE each model's table if PostgreSQL has no size for it yet (never analyzed, or
-    analyzed empty). Its planner then scales the measured rows per page with the table as
-    it grows; without any measure, a bulk import into a new table gets plans made for an
-    empty one (a scan of the whole table per batch) until autovacuum comes round. A role
-    that does not own the table is skipped by ANALYZE with a warning. No-op elsewhere."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute("SELECT relpages FROM pg_class WHERE oid = %s::regclass", [table])
-            if cursor.fetchone()[0] == 0:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-
-
 def keys_found(model, columns: list[str], keys, *, found: str = "id") -> dict[tuple, object]:
     """Which of these keys (tuples of `columns`' values: `("account_id",
     "customer_order_no")`) name a row of `model`, and that row's `found` column.
@@ -235,38 +156,94 @@ def keys_found(model, columns: list[str], keys, *, found: str = "id") -> dict[tu
                        for value in key)}
     if not keys:
         return {}
+    found_rows = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(*keys_found_query(model, columns, keys, found=found))
+            found_rows = cursor.fetchall()
+        else:
+            quote = connection.ops.quote_name
+            fields = [model._meta.get_field(name) for name in columns]
+            column_list = ", ".join(quote(f.column) for f in fields)
+            result_column = quote(model._meta.get_field(found).column)
+            table = quote(model._meta.db_table)
+            ordered = list(keys)
+            chunk = max(1, 900 // len(fields))  # SQLite: at most 999 parameters
+            for start in range(0, len(ordered), chunk):
+                part = ordered[start:start + chunk]
+                row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+                cursor.execute(
+                    f"SELECT {column_list}, {result_column} FROM {table} "  # noqa: S608
+                    f"WHERE ({column_list}) IN (VALUES {', '.join([row] * len(part))})",
+                    [value for key in part for value in key])
+                found_rows.extend(cursor.fetchall())
+    return {tuple(row[:-1]): row[-1] for row in found_rows}
+
+
+def keys_found_query(model, columns: list[str], keys: set[tuple], *, found: str = "id"):
+    """PostgreSQL: keys_found's query and its parameters (one array per key column)."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in columns]
+    arrays = ", ".join(
+        f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
+        for f in fields)
+    names = [f"k{i}" for i in range(len(fields))]
+    matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
+                           for f, name in zip(fields, names, strict=True))
+    ordered = list(keys)
+    sql = (f"SELECT {', '.join(f'k.{n}' for n in names)}, found.value "  # noqa: S608
+           f"FROM unnest({arrays}) AS k({', '.join(names)}) "
+           f"CROSS JOIN LATERAL (SELECT t.{quote(model._meta.get_field(found).column)} AS value "
+           f"FROM {quote(model._meta.db_table)} t WHERE {matches} LIMIT 1) found")
+    return sql, [array_literal([key[i] for key in ordered]) for i in range(len(fields))]
+
+
+def rows_by_key(model, columns: list[str], keys, fields: list[str], *,
+                order_by: Sequence[str] = ()) -> list[tuple]:
+    """Every row of `model` each of these keys (tuples of `columns`' values) names, as
+    (key..., `fields`' values...), a key's rows in `order_by`'s order: keys_found for
+    keys that name many rows (an order's lines), or for more than one column of a row.
+
+    Linear in the batch whatever the statistics, as keys_found: on PostgreSQL a LATERAL
+    subquery per key probes the index on `columns`. Keys holding NULL or a string with
+    NUL are left out.
+    """
+    keys = [tuple(key) for key in set(map(tuple, keys))
+            if not any(value is None or (type(value) is str and "\x00" in value)
+                       for value in key)]
+    if not keys:
+        return []
     quote = connection.ops.quote_name
     meta = model._meta
-    fields = [meta.get_field(name) for name in columns]
-    result_column = quote(meta.get_field(found).column)
+    key_fields = [meta.get_field(name) for name in columns]
+    wanted = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in fields)
+    ordering = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in order_by)
     table = quote(meta.db_table)
-    found_rows = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             arrays = ", ".join(
                 f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
-                for f in fields)
-            names = [f"k{i}" for i in range(len(fields))]
+                for f in key_fields)
+            names = [f"k{i}" for i in range(len(key_fields))]
             matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
-                                   for f, name in zip(fields, names, strict=True))
+                                   for f, name in zip(key_fields, names, strict=True))
             cursor.execute(
-                f"SELECT {', '.join(f'k.{n}' for n in names)}, found.value "  # noqa: S608
+                f"SELECT {', '.join(f'k.{n}' for n in names)}, found.* "  # noqa: S608
                 f"FROM unnest({arrays}) AS k({', '.join(names)}) "
-                f"CROSS JOIN LATERAL (SELECT t.{result_column} AS value FROM {table} t "
-                f"WHERE {matches} LIMIT 1) found",
-                [array_literal([key[i] for key in keys]) for i in range(len(fields))])
-            found_rows = cursor.fetchall()
-        else:
-            ordered = list(keys)
-            per_key = len(fields)
-            chunk = max(1, 900 // per_key)  # SQLite: at most 999 parameters
-            column_list = ", ".join(quote(f.column) for f in fields)
-            for start in range(0, len(ordered), chunk):
-                part = ordered[start:start + chunk]
-                placeholders = ", ".join(["(" + ", ".join(["%s"] * per_key) + ")"] * len(part))
-                cursor.execute(
-                    f"SELECT {column_list}, {result_column} FROM {table} "  # noqa: S608
-                    f"WHERE ({column_list}) IN (VALUES {placeholders})",
-                    [value for key in part for value in key])
-                found_rows.extend(cursor.fetchall())
-    return {tuple(row[:-1]): row[-1] for row in found_rows}
+                f"CROSS JOIN LATERAL (SELECT {wanted} FROM {table} t WHERE {matches}"
+                f"{f' ORDER BY {ordering}' if ordering else ''}) found",
+                [array_literal([key[i] for key in keys]) for i in range(len(key_fields))])
+            return cursor.fetchall()
+        column_list = ", ".join(f"t.{quote(f.column)}" for f in key_fields)
+        rows = []
+        chunk = max(1, 900 // len(key_fields))  # SQLite: at most 999 parameters
+        for start in range(0, len(keys), chunk):
+            part = keys[start:start + chunk]
+            row = "(" + ", ".join(["%s"] * len(key_fields)) + ")"
+            cursor.execute(
+                f"SELECT {column_list}, {wanted} FROM {table} t "  # noqa: S608
+                f"WHERE ({column_list}) IN (VALUES {', '.join([row] * len(part))})"
+                f" ORDER BY {column_list}{f', {ordering}' if ordering else ''}",
+                [value for key in part for value in key])
+            rows.extend(cursor.fetchall())
+        return rows
