@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from orders.api.pagination import query_int
+from orders.api.fields import query_int
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100

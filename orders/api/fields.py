@@ -2,6 +2,8 @@
 every API parses an integer or a time the same strict, bounded way and names the field or
 parameter at fault (a 400/422 in the domain's body, never a database error)."""
 
+import math
+import re
 from datetime import datetime
 
 import django_filters
@@ -12,7 +14,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
-from orders.inputs import BIGINT_MAX, InputError, parse_datetime_bounded, strict_int
+from orders.inputs import BIGINT_MAX, InputError, parse_datetime_bounded, short_repr, strict_int
 
 
 class StrictIntegerField(serializers.Field):
@@ -97,14 +99,29 @@ def query_datetime(request, name: str) -> datetime | None:
         raise ValidationError({name: [error.message]}) from None
 
 
-def query_strict_int(request, name: str, *, default: int | None, minimum: int | None,
-                     maximum: int | None = BIGINT_MAX) -> int | None:
-    """An optional integer query parameter (ASCII digits, within bounds); a bad one is a 400
-    naming it."""
+ASCII_DIGITS = re.compile(r"\s*([+-]?)[0-9]+\s*\Z", re.ASCII)
+
+
+def query_int(request, name: str, *, default: int | None, minimum: int = 0,
+              maximum: int = BIGINT_MAX) -> int | None:
+    """An integer query parameter, parsed by orders.inputs.strict_int (ASCII digits: `²`
+    and `1e3` are not integers); one that is not an integer or is out of bounds (5,000
+    digits are beyond any) is a 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return strict_int(raw, field=name, minimum=minimum, maximum=maximum)
-    except InputError as error:
-        raise ValidationError({name: [error.message]}) from None
+        value = strict_int(raw, field=name, minimum=None, maximum=None)
+        shown = value
+    except InputError:
+        digits = ASCII_DIGITS.match(raw)
+        if digits is None:
+            raise ValidationError(
+                {name: [f"must be an integer, got {short_repr(raw)}."]}) from None
+        # More digits than strict_int reads: beyond the bound on its side.
+        value, shown = (-math.inf if digits.group(1) == "-" else math.inf), short_repr(raw)
+    if value < minimum:
+        raise ValidationError({name: [f"must be at least {minimum}, got {shown}."]})
+    if value > maximum:
+        raise ValidationError({name: [f"must be at most {maximum}, got {shown}."]})
+    return value
