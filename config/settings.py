@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WholesaleOrderTypeEnum": "wholesale.models.WholesaleOrder.OrderType",
         "RestaurantOrderTypeEnum": "restaurant.models.Order.OrderType",
+        "MarketplaceOrderStatusEnum": "marketplace.models.MarketplaceOrder.Status",
         "LabOrderStatusEnum": "labs.models.LabOrder.Status",
         "LabTestStatusEnum": "labs.models.Test.Status",
     },

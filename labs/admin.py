@@ -1,8 +1,12 @@
+import json
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from labs import services
+from labs import inputs, selectors, services
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
 from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
 from orders.models import ApiToken
@@ -90,6 +94,71 @@ class SampleInline(admin.TabularInline):
         )
 
 
+class LabOrderAddForm(forms.ModelForm):
+    """A new order of the company picked: validated by `labs.inputs` and the batch
+    reference check, exactly as an import record is, then written by the same service.
+    Each error is shown on its field, worded as the import words it; an error inside the
+    samples names its place (`samples[0].sku_id: ...`)."""
+
+    # The body's fields as typed: labs.inputs alone says what is wrong with them.
+    external_id = forms.Field(required=False)
+    orderer_email = forms.Field(required=False)
+    orderer_name = forms.Field(required=False)
+    samples = forms.Field(widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+                          required=False, help_text=(
+        'JSON, as an import record gives them: [{"sku_id": 16, "assay_ids": [69, 243], '
+        '"lot": "L-1", "batch": null, "composite": false, "number_of_composites": 1}]'))
+
+    # where each field of the body is shown in the form
+    FORM_FIELDS = {"external_id": "external_id", "orderer.email": "orderer_email",
+                   "orderer.name": "orderer_name", "company_id": "company"}
+
+    class Meta:
+        model = LabOrder
+        fields = ["company", "external_id", "orderer_email", "orderer_name", "samples"]
+
+    def body(self) -> dict:
+        """The form's data as the body `labs.inputs` parses."""
+        data = self.data
+        text = data.get("samples", "")
+        try:
+            samples = json.loads(text) if text.strip() else []
+        except ValueError as exc:
+            self.add_error("samples", f"Not valid JSON: {exc}.")
+            samples = []
+        return {"external_id": data.get("external_id", ""),
+                "orderer": {"email": data.get("orderer_email", ""),
+                            "name": data.get("orderer_name", "")},
+                "samples": samples}
+
+    def clean(self):
+        company = self.cleaned_data.get("company")
+        body = self.body()
+        if self.errors:
+            return self.cleaned_data
+        try:
+            order = inputs.order_parse(body)
+        except inputs.InputErrors as exc:
+            self.add_input_errors(exc.pairs())
+            return self.cleaned_data
+        if company is not None:
+            [(order, errors)] = selectors.order_references_check(
+                [order._replace(company_id=company.pk)])
+            if taken := selectors.external_id_taken(order.external_id):
+                errors.append(taken)
+            self.add_input_errors([(error.field, error.message) for error in errors])
+            self.order_input = order
+        return self.cleaned_data
+
+    def add_input_errors(self, pairs) -> None:
+        for name, message in pairs:
+            field = self.FORM_FIELDS.get(name)
+            if field is None and name.startswith("samples"):
+                field, message = "samples", f"{name}: {message}" if name != "samples" \
+                    else message
+            self.add_error(field, message)
+
+
 @admin.register(LabOrder)
 class LabOrderAdmin(KeptOrderAdmin):
     list_display = ["id", "company", "orderer", "status", "payment_status", "ordered_at",
@@ -118,8 +187,48 @@ class LabOrderAdmin(KeptOrderAdmin):
                           done="canceled"),
     ]
 
-    def has_add_permission(self, request):
-        return False  # orders come from the company (import) with their samples and tests
+    # Adding: the order with its samples and tests, through the one input layer; a saved
+    # order is changed only by the actions (and their history).
+    add_fields = ["company", "external_id", "orderer_email", "orderer_name", "samples"]
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = LabOrderAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # nothing to save: every field is read-only
+            return
+        try:
+            order = services.order_create(order=form.order_input, actor=request.user,
+                                          via="admin")
+        except inputs.InputErrors as exc:  # a concurrent create took the external_id
+            self.order_not_saved(request, str(exc))
+            return
+        obj.__dict__.update({k: v for k, v in order.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        if not getattr(request, "order_not_saved", False):
+            super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "order_not_saved", False):
+            return super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "order_not_saved", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
 
 
 @admin.register(Test)

@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
-from marketplace import services
+from marketplace import inputs, services
 from marketplace.models import MarketplaceCustomer, MarketplaceOrder, Merchant, Record
 from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.inputs import NON_FIELD, InputErrors
 from orders.lifecycle import TransitionRefused, order_label
 
 
@@ -25,29 +25,48 @@ class MarketplaceCustomerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+class InputText(forms.CharField):
+    """A text box whose value `marketplace.inputs` checks (length, NUL, required), so the
+    admin refuses what the API refuses with the API's message, and nothing else."""
+
+    def __init__(self, *, max_length: int | None = None, textarea: bool = False, **kwargs):
+        widget = forms.Textarea if textarea else forms.TextInput(
+            attrs={"maxlength": max_length} if max_length else {})
+        super().__init__(required=False, strip=False, widget=widget, **kwargs)
+        self.validators = []  # (Django's NUL check would answer in its own words)
+
+
+def errors_shown(form: forms.Form, exc: InputErrors) -> None:
+    """The inputs' errors on the form: under their field, or above the form naming it."""
+    for name, messages in exc.as_dict().items():
+        if name in form.fields:
+            form.add_error(name, messages)
+        else:
+            form.add_error(None, [f"{name}: {message}" if name != NON_FIELD else message
+                                  for message in messages])
+
+
 class RecordAdminForm(forms.ModelForm):
-    """A record's fields through the API's own record validation (`record_validate`):
-    the same limits (a price of zero or more, comments up to their length) and values."""
+    """A record's fields through the API's own record rules (`inputs.record_input`): the
+    same limits (a price of zero or more, comments up to their length) and values."""
+
+    artist = InputText(max_length=Record._meta.get_field("artist").max_length)
+    title = InputText(max_length=Record._meta.get_field("title").max_length)
+    price = InputText(max_length=12, help_text="USD, whole cents.")
+    condition = InputText(max_length=Record._meta.get_field("condition").max_length)
+    comments = InputText(textarea=True)
 
     class Meta:
         model = Record
-        fields = ["merchant", *services.RECORD_FIELDS, "removed_at"]
+        fields = ["merchant", *inputs.RECORD_FIELDS, "removed_at"]
 
     def clean(self):
         cleaned = super().clean()
-        body = {name: cleaned.get(name) for name in services.RECORD_FIELDS}
-        if body["price"] is not None:
-            body["price"] = str(body["price"])
+        body = {name: cleaned.get(name) for name in inputs.RECORD_FIELDS}
         try:
-            validated = services.record_validate(body)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                if name in self.fields and name not in self.errors:
-                    self.add_error(name, messages)
-                elif name not in self.fields:
-                    self.add_error(None, messages)
-            return cleaned
-        cleaned.update(validated)
+            cleaned.update(inputs.record_input(body))
+        except InputErrors as exc:
+            errors_shown(self, exc)
         return cleaned
 
 
@@ -61,9 +80,16 @@ class RecordAdmin(admin.ModelAdmin):
     list_select_related = ["merchant"]
     readonly_fields = ["public_id", "created_at"]
 
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        services.record_save(record=obj, merchant=data["merchant"],
+                             fields={name: data[name] for name in inputs.RECORD_FIELDS},
+                             removed_at=data.get("removed_at"))
+
 
 class OrderAdminForm(forms.ModelForm):
-    """Validates the edited fields with the API's own update validation."""
+    """The edited fields as an update body, through the API's own update rules
+    (`inputs.order_update_input`): the same acceptance and messages."""
 
     # The version the operator saw: a save over a newer one is refused, as `__v` is.
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
@@ -71,23 +97,33 @@ class OrderAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = self.instance.version
+        for name in inputs.ADDRESS_FIELDS:
+            self.fields[name] = InputText(
+                max_length=MarketplaceOrder._meta.get_field(name).max_length,
+                label=self.fields[name].label)
+        self.fields["comments"].validators = []  # (the inputs name a NUL, in their words)
 
     class Meta:
         model = MarketplaceOrder
-        fields = [*services.ADDRESS_FIELDS, "comments"]
+        fields = [*inputs.ADDRESS_FIELDS, "comments"]
 
     def clean(self):
         cleaned = super().clean()
-        self.order_changes = {}
-        body = {name: cleaned.get(name) for name in self.changed_data
-                if name in cleaned and name in self._meta.fields}
+        self.order_changes = None
+        # (str(): the JSON box gives a text as Django's JSONString, a str subclass)
+        body = {name: str(value) if isinstance(value, str) else value
+                for name in self.changed_data
+                if name in cleaned and name in self._meta.fields
+                for value in [cleaned.get(name)]}
         if body:
             try:
-                self.order_changes = services.order_update_validate(body)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    self.add_error(name if name in self.fields else None, messages)
+                self.order_changes = inputs.order_update_input(body).changes
+            except InputErrors as exc:
+                errors_shown(self, exc)
         return cleaned
+
+    def _post_clean(self):
+        """The order is written by the service (save_model), not by the form."""
 
 
 @admin.register(MarketplaceOrder)
@@ -106,8 +142,8 @@ class MarketplaceOrderAdmin(KeptOrderAdmin):
                        "merchant_phone_number", "created_at", "external_id"]
     fieldsets = [
         (None, {"fields": readonly_fields}),
-        ("Shipping", {"fields": services.SHIPPING_FIELDS}),
-        ("Billing", {"fields": services.BILLING_FIELDS}),
+        ("Shipping", {"fields": inputs.SHIPPING_FIELDS}),
+        ("Billing", {"fields": inputs.BILLING_FIELDS}),
         (None, {"fields": ["comments"]}),
     ]
     inlines = [OrderEventInline]

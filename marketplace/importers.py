@@ -1,45 +1,33 @@
 """Marketplace orders and records for import_orders / export_orders / import_catalog.
 
-An order record is the API's create body (flat fields or the nested `*_info` lists),
-validated by the same `order_create_validate` the API calls, plus what the API takes
-from the token and the path (`customer_id`, `merchant_id`, `record_id`), an optional
-`external_id`, and what an export carries so that an import gives the same order back:
-`_id`, `status`, `__v` and `created_date`. The merchant_info snapshot is taken from the
-merchant, as on create.
+An order record is the API's create body (flat fields or the nested `*_info` lists) plus
+what the API takes from the token and the path (`customer_id`, `merchant_id`,
+`record_id`), an optional `external_id`, and what an export carries so that an import
+gives the same order back: `_id`, `status`, `__v` and `created_date`. It is parsed by
+`inputs.order_import_input` (the API's own create rules), its owners resolved by the
+batch step the API uses (`selectors.order_owners_resolve`, one query per kind), and the
+new orders of a batch written by `services.orders_create` (one COPY of orders, one of
+their events). The merchant_info snapshot is taken from the merchant, as on create.
+
+An order imported before is the same order: found by its `external_id` or by its `_id`,
+it is left unchanged (whether or not its owners still exist).
 """
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.http import Http404
-from django.utils.dateparse import parse_datetime
-
-from marketplace import services
+from marketplace import inputs, selectors, services
 from marketplace.api.serializers import CreatedDateField
-from marketplace.models import (
-    PUBLIC_ID_LENGTH,
-    MarketplaceCustomer,
-    MarketplaceOrder,
-    Merchant,
-    Record,
-)
+from marketplace.inputs import OrderOwnersRef
+from marketplace.models import MarketplaceOrder, Merchant
+from orders import db
 from orders.imports import Importer, OrderImporter, Outcome, SourceItem, errors_from_validation
-from orders.inputs import InputError, bounded_datetime, short_repr, text_problem
+from orders.inputs import InputError, InputErrors
 
-Status = MarketplaceOrder.Status
-PUBLIC_ID = re.compile(rf"[0-9a-f]{{{PUBLIC_ID_LENGTH}}}")
-# `__v` as text (a CSV cell): ASCII digits only (str.isdigit() takes "²", which int() refuses)
-WHOLE_NUMBER = re.compile(r"\s*[0-9]+\s*")
-# Keys of an import record that are not the API's create body.
-ORDER_IMPORT_KEYS = ("external_id", "customer_id", "status", "__v")
 CSV_ORDER_COLUMNS = ["external_id", "_id", "customer_id", "merchant_id", "record_id",
-                     "status", "created_date", "__v", *services.ADDRESS_FIELDS, "comments"]
-EXTERNAL_ID_MAX = MarketplaceOrder._meta.get_field("external_id").max_length
+                     "status", "created_date", "__v", *inputs.ADDRESS_FIELDS, "comments"]
 api_created_date = CreatedDateField().to_representation
 
 
@@ -51,86 +39,13 @@ def created_date_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def public_ids(record: dict, names: tuple[str, ...], errors: dict[str, list[str]], *,
-               optional: tuple[str, ...] = ()) -> dict[str, str]:
-    """The 24-hex public ids a record names (customer, merchant, record, its own `_id`)."""
-    ids = {}
-    for name in names:
-        value = record.get(name)
-        if value in (None, ""):
-            if name not in optional:
-                errors.setdefault(name, []).append("This field is required.")
-        elif not isinstance(value, str) or not PUBLIC_ID.fullmatch(value):
-            errors.setdefault(name, []).append(
-                f"Must be {PUBLIC_ID_LENGTH} lowercase hex characters, got {value!r}.")
-        else:
-            ids[name] = value
-    return ids
-
-
-def whole_number(value: Any) -> int | None:
-    """An int, or a text of ASCII digits (a CSV cell) as one; else None. A text of more
-    than 20 digits counts as its first 20 (int() refuses texts of over 4300 digits): a
-    number that size is beyond any column either way."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
-        return int(value.strip().lstrip("0")[:20] or "0")
-    return None
-
-
-def import_fields(record: dict, errors: dict[str, list[str]]) -> dict[str, Any]:
-    """external_id, status, version and created_at of an import record."""
-    cleaned: dict[str, Any] = {"external_id": None, "status": Status.IN_PROGRESS,
-                               "version": 0, "created_at": None}
-    external_id = record.get("external_id")
-    if external_id not in (None, ""):
-        if not isinstance(external_id, str | int) or isinstance(external_id, bool):
-            errors["external_id"] = [f"Must be a string, got {external_id!r}."]
-        elif isinstance(external_id, str) and (problem := text_problem(external_id)):
-            errors["external_id"] = [problem]
-        elif len(str(external_id)) > EXTERNAL_ID_MAX:
-            errors["external_id"] = [f"At most {EXTERNAL_ID_MAX} characters."]
-        else:
-            cleaned["external_id"] = str(external_id)
-    status = record.get("status")
-    if status not in (None, ""):
-        if status in Status.values:
-            cleaned["status"] = status
-        else:
-            errors["status"] = [f"{status!r} is not one of: {', '.join(Status.values)}."]
-    version = record.get("__v")
-    if version not in (None, ""):
-        number = whole_number(version)
-        if number is None or number < 0:
-            errors["__v"] = [f"Must be a whole number, got {version!r}."]
-        elif number > services.MAX_VERSION:  # as the API's update answers
-            errors["__v"] = [f"At most {services.MAX_VERSION}, got {str(version).strip()}."]
-        else:
-            cleaned["version"] = number
-    created = record.get("created_date")
-    if created not in (None, ""):
-        try:
-            # Python's ISO parser would take a NUL for the date/time separator.
-            parsed = parse_datetime(created) if isinstance(created, str) and (
-                not text_problem(created)) else None
-        except ValueError:  # well formed, not a real time: 2019-02-30
-            parsed = None
-        if parsed is None:
-            errors["created_date"] = [
-                f"Must be a time like 2019-02-12T02:16:49.482Z, got {short_repr(created)}."]
-        else:
-            try:  # within what the database gives back and the renderer takes
-                cleaned["created_at"] = bounded_datetime(parsed, field="created_date")
-            except InputError as exc:
-                errors["created_date"] = [exc.message]
-    return cleaned
-
-
 class MarketplaceOrderImporter(OrderImporter):
     domain = "marketplace"
     csv_key = None  # one CSV row is one order (marketplace orders have no lines)
     csv_columns = CSV_ORDER_COLUMNS
+    model = MarketplaceOrder
+    # An order is found by either key: its external id, or its own public id.
+    key_columns = ["external_id", "public_id"]
 
     def record_key(self, record: dict) -> str:
         if record.get("external_id"):
@@ -152,78 +67,58 @@ class MarketplaceOrderImporter(OrderImporter):
                 pass
         return record
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        checked = []
-        for item in items:
-            errors: dict[str, list[str]] = {}
-            ids = public_ids(item.record, ("customer_id", "merchant_id", "record_id", "_id"),
-                             errors, optional=("_id",))
-            extra = import_fields(item.record, errors)
-            body = {k: v for k, v in item.record.items() if k not in ORDER_IMPORT_KEYS}
-            try:
-                fields = services.order_create_validate(body)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    errors.setdefault(name, []).extend(messages)
-                fields = None
-            if errors:
-                for name, message in errors_from_validation(errors):
+    def order_input(self, record: dict) -> inputs.OrderImportInput:
+        return inputs.order_import_input(record)
+
+    def order_key(self, prepared) -> tuple | None:
+        if prepared.external_id or prepared.public_id:
+            return (prepared.external_id, prepared.public_id)
+        return None
+
+    def orders_found(self, keys: set[tuple]) -> dict[tuple, Any]:
+        """Of these keys, those of existing orders (by external id or by public id), with
+        the orders' ids: two queries, linear in the batch (`keys_found`)."""
+        by_external = db.keys_found(self.model, ["external_id"],
+                                    {(key[0],) for key in keys if key[0]})
+        by_public = db.keys_found(self.model, ["public_id"],
+                                  {(key[1],) for key in keys if key[1]})
+        found = {}
+        for key in keys:
+            order_id = by_external.get((key[0],)) or by_public.get((key[1],))
+            if order_id is not None:
+                found[key] = order_id
+        return found
+
+    def resolve(self, items: list[SourceItem]) -> None:
+        """Each new order's owners, one query per kind for the batch."""
+        if not items:
+            return
+        owners = selectors.order_owners_resolve(
+            [OrderOwnersRef(p.customer_id, p.merchant_id, p.record_id)
+             for p in (item.prepared for item in items)], for_write=True)
+        for item, resolved in zip(items, owners, strict=True):
+            if isinstance(resolved, InputErrors):
+                for name, message in resolved.pairs():
                     item.reject(name, message)
                 continue
-            checked.append((item, ids, extra, fields))
+            p = item.prepared
+            item.prepared = services.NewOrder(resolved, p.order, p.external_id, p.public_id,
+                                              p.status, p.version, p.created_at)
 
-        # One query per kind for the whole batch, not one per order.
-        def named(name):
-            return {ids[name] for _, ids, _, _ in checked if name in ids}
-
-        customers = MarketplaceCustomer.objects.in_bulk(named("customer_id"),
-                                                        field_name="public_id")
-        merchants = Merchant.objects.in_bulk(named("merchant_id"), field_name="public_id")
-        records = Record.objects.filter(removed_at__isnull=True).in_bulk(
-            named("record_id"), field_name="public_id")
-        external_ids = {extra["external_id"] for _, _, extra, _ in checked
-                        if extra["external_id"]}
-        seen = set(MarketplaceOrder.objects.filter(external_id__in=external_ids)
-                   .values_list("external_id", flat=True))
-        seen_ids = set(MarketplaceOrder.objects.filter(public_id__in=named("_id"))
-                       .values_list("public_id", flat=True))
-
-        for item, ids, extra, fields in checked:
-            if extra["external_id"] in seen or ids.get("_id") in seen_ids:
-                # The same order, imported before (or earlier in this file).
+    def orders_write(self, items: list[SourceItem], *, actor=None) -> None:
+        """The batch's new orders and their events set-based; an order twice in the batch
+        under different keys (its external id alone, then with its `_id`) is written once."""
+        new, external_ids, public_ids = [], set(), set()
+        for item in items:
+            order = item.prepared
+            if ((order.external_id and order.external_id in external_ids)
+                    or (order.public_id and order.public_id in public_ids)):
                 item.outcome = Outcome.UNCHANGED
                 continue
-            customer = customers.get(ids["customer_id"])
-            merchant = merchants.get(ids["merchant_id"])
-            record = records.get(ids["record_id"])
-            if customer is None:
-                item.reject("customer_id", f"No customer with id {ids['customer_id']}.")
-            if merchant is None:
-                item.reject("merchant_id", f"No merchant with id {ids['merchant_id']}.")
-            elif record is None or record.merchant_id != merchant.pk:
-                item.reject("record_id", f"No record with id {ids['record_id']} of merchant "
-                                         f"{ids['merchant_id']}.")
-            if item.errors:
-                continue
-            try:
-                with transaction.atomic():
-                    services.order_create(
-                        customer=customer, record=record, fields=fields, actor=actor,
-                        via="import", created_at=extra["created_at"],
-                        external_id=extra["external_id"], public_id=ids.get("_id"),
-                        status=extra["status"], version=extra["version"],
-                    )
-            except Http404 as exc:
-                item.reject("record_id", str(exc))
-                continue
-            except IntegrityError as exc:
-                item.reject("non_field_errors", f"Could not be written: {exc}")
-                continue
-            if extra["external_id"]:
-                seen.add(extra["external_id"])
-            if "_id" in ids:
-                seen_ids.add(ids["_id"])
-            item.outcome = Outcome.CREATED
+            external_ids.add(order.external_id)
+            public_ids.add(order.public_id)
+            new.append(order)
+        services.orders_create(new, actor=actor, via="import")
 
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         orders = MarketplaceOrder.objects.select_related(
@@ -240,9 +135,9 @@ class MarketplaceOrderImporter(OrderImporter):
                 "created_date": created_date_text(order.created_at),
                 "__v": order.version,
                 "shipping_info": [{name: getattr(order, name)
-                                   for name in services.SHIPPING_FIELDS}],
+                                   for name in inputs.SHIPPING_FIELDS}],
                 "billing_info": [{name: getattr(order, name)
-                                  for name in services.BILLING_FIELDS}],
+                                  for name in inputs.BILLING_FIELDS}],
                 "comments": list(order.comments),
             }
 
@@ -258,7 +153,9 @@ order_importer = MarketplaceOrderImporter()
 
 
 class MarketplaceCatalogImporter(Importer):
-    """Records upserted by their public id (`_id`) within their merchant."""
+    """Records upserted by their public id (`_id`) within their merchant, parsed by the
+    API's own record rules (`inputs.record_import_input`); the batch's merchants in one
+    query."""
 
     domain = "marketplace"
     noun = "records"
@@ -273,32 +170,32 @@ class MarketplaceCatalogImporter(Importer):
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
         # Only ids that can be one (a NUL character in a key fails the query on PostgreSQL);
-        # a row naming another is refused by public_ids() below.
+        # a row naming another is refused by its input.
         merchant_ids = {item.record.get("merchant_id") for item in items}
         merchants = Merchant.objects.in_bulk(
             {merchant_id for merchant_id in merchant_ids
-             if isinstance(merchant_id, str) and PUBLIC_ID.fullmatch(merchant_id)},
+             if isinstance(merchant_id, str) and inputs.PUBLIC_ID.match(merchant_id)},
             field_name="public_id")
         for item in items:
-            errors: dict[str, list[str]] = {}
-            ids = public_ids(item.record, ("_id", "merchant_id"), errors)
+            errors: list[tuple[str, str]] = []
             try:
-                fields = services.record_validate(item.record)
-            except ValidationError as exc:
-                errors.update(exc.message_dict)
-                fields = None
-            merchant = merchants.get(ids.get("merchant_id"))
-            if "merchant_id" in ids and merchant is None:
-                errors["merchant_id"] = [f"No merchant with id {ids['merchant_id']}."]
+                record = inputs.record_import_input(item.record)
+            except InputErrors as exc:
+                errors = exc.pairs()
+                record = None
+            merchant_id = item.record.get("merchant_id")
+            if (isinstance(merchant_id, str) and inputs.PUBLIC_ID.match(merchant_id)
+                    and merchant_id not in merchants):
+                errors.append(("merchant_id", f"No merchant with id {merchant_id}."))
             if not errors:
                 try:
-                    with transaction.atomic():
-                        _, outcome = services.record_upsert(
-                            merchant=merchant, public_id=ids["_id"], fields=fields)
-                except ValidationError as exc:
-                    errors.update(exc.message_dict)
+                    _, outcome = services.record_upsert(
+                        merchant=merchants[record["merchant_id"]], public_id=record["_id"],
+                        fields=record["fields"])
+                except InputError as exc:
+                    errors = errors_from_validation(exc)
             if errors:
-                for name, message in errors_from_validation(errors):
+                for name, message in errors:
                     item.reject(name, message)
                 continue
             item.outcome = Outcome(outcome)

@@ -1,36 +1,29 @@
-"""Panels orders for import_orders / export_orders, validated exactly as the API does."""
+"""Panels orders for import_orders / export_orders, on the framework's set-based template.
+
+A record is parsed by the API's own rules (`inputs.order_import_input`: the create body
+plus its key and history), its references resolved by the API's batch step
+(`selectors.references_resolve`, one query per kind a batch), and a batch's new orders
+written by `services.orders_create` (orders, items and history in a handful of
+statements). An order imported before (its external id, or `panels-<id>` for one of our
+own) is left as it is.
+"""
 
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from rest_framework import serializers
+from orders.imports import CatalogImporter, OrderImporter, SourceItem
+from panels import inputs, selectors, services
+from panels.inputs import CREATED_AT_FORMAT
+from panels.models import CustomerPanelOrder
+from panels.selectors import ResolvedOrder
 
-from orders.imports import (
-    CatalogImporter,
-    OrderImporter,
-    Outcome,
-    SourceItem,
-    errors_from_validation,
-    external_ids_imported,
-)
-from panels import services
-from panels.api.serializers import CREATED_AT_FORMAT, OrderCreateSerializer
-from panels.models import Customer, CustomerPanelOrder
-
-
-class OrderImportSerializer(OrderCreateSerializer):
-    """The API's create body, plus what an import carries besides: its key and history."""
-
-    external_id = serializers.CharField(max_length=100, required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=CustomerPanelOrder.Status.choices, required=False)
-    created_at = serializers.DateTimeField(
-        required=False, input_formats=[CREATED_AT_FORMAT, "iso-8601"]
-    )
+EXPORT_PREFIX = "panels-"
 
 
 class PanelsOrderImporter(OrderImporter):
     domain = "panels"
+    model = CustomerPanelOrder
+    export_prefix = EXPORT_PREFIX
     csv_key = "external_id"
     csv_columns = ["external_id", "customer_id", "status", "created_at", "panel_sku"]
 
@@ -55,43 +48,44 @@ class PanelsOrderImporter(OrderImporter):
         items = record.get("order_items")
         return len(items) if isinstance(items, list) else 1
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        imported = external_ids_imported(CustomerPanelOrder, [item.record for item in items],
-                                         EXPORT_PREFIX)
-        for item in items:
-            payload = OrderImportSerializer(data=item.record)
-            if not payload.is_valid():
-                for name, message in errors_from_validation(payload.errors):
+    # --- import: the framework's hooks ------------------------------------------------
+
+    def order_input(self, record: dict) -> inputs.OrderInput:
+        return inputs.order_import_input(record)
+
+    def prepare_batch(self, items: list[SourceItem]) -> None:
+        """Parse the records, then resolve their references here, before the batch's
+        transaction: on PostgreSQL this runs while the previous batch is written, so the
+        writer only writes. (Customers and panels are not written by an import: the
+        lookups do not depend on earlier batches.) An order whose references do not
+        resolve is left to `resolve`, which may find it imported before."""
+        super().prepare_batch(items)
+        ready = [item for item in items
+                 if isinstance(item.prepared, inputs.OrderInput) and not item.errors]
+        for item, resolved in zip(ready, selectors.references_resolve(
+                [item.prepared for item in ready]), strict=True):
+            if isinstance(resolved, ResolvedOrder):
+                item.prepared = resolved
+
+    def resolve(self, items: list[SourceItem]) -> None:
+        """The references of the new orders not resolved yet (a batch tried again after a
+        conflict, or records nobody prepared), for all of them at once."""
+        pending = [item for item in items if not isinstance(item.prepared, ResolvedOrder)]
+        for item, resolved in zip(pending, selectors.references_resolve(
+                [item.prepared for item in pending]), strict=True):
+            if isinstance(resolved, inputs.InputErrors):
+                for name, message in resolved.pairs():
                     item.reject(name, message)
-                continue
-            data = payload.validated_data
-            external_id = data.get("external_id")
-            if external_id in imported:  # before, or earlier in this batch
-                item.outcome = Outcome.UNCHANGED
-                continue
-            customer = Customer.objects.filter(pk=data["customer_id"]).first()
-            if customer is None:
-                item.reject("customer_id", f"No customer with id {data['customer_id']}.")
-                continue
-            try:
-                order = services.order_create(
-                    partner=customer.partner,
-                    customer_id=customer.pk,
-                    panel_skus=[i["panel_sku"] for i in data["order_items"]],
-                    actor=actor,
-                    via="import",
-                    created_at=data.get("created_at"),
-                    external_id=external_id,
-                )
-                if data.get("status") == CustomerPanelOrder.Status.CANCELED:
-                    services.order_cancel(order=order, actor=actor, via="import")
-            except ValidationError as exc:
-                for name, message in errors_from_validation(exc):
-                    item.reject(name, message)
-                continue
-            item.outcome = Outcome.CREATED
-            if external_id:
-                imported.add(external_id)
+            else:
+                item.prepared = resolved
+
+    def orders_write(self, items: list[SourceItem], *, actor=None) -> None:
+        orders = [item.prepared for item in items]
+        for item in items:  # (a second try of the batch, after a conflict, resolves again)
+            item.prepared = item.prepared.order
+        services.orders_create(orders, actor=actor, via="import", checks_set_based=True)
+
+    # --- export -----------------------------------------------------------------------
 
     def export_records(self, filters: dict[str, Any]) -> Iterator[dict]:
         orders = CustomerPanelOrder.objects.prefetch_related("items__panel").order_by("id")
@@ -110,15 +104,7 @@ class PanelsOrderImporter(OrderImporter):
         return [{**order, "panel_sku": item["panel_sku"]} for item in record["order_items"]]
 
 
-EXPORT_PREFIX = "panels-"
 order_importer = PanelsOrderImporter()
-
-
-class PanelCatalogSerializer(serializers.Serializer):
-    sku = serializers.SlugField(max_length=100)
-    name = serializers.CharField(max_length=200)
-    is_license_required = serializers.BooleanField(default=False)
-    is_active = serializers.BooleanField(default=True)
 
 
 class PanelsCatalogImporter(CatalogImporter):
@@ -128,7 +114,7 @@ class PanelsCatalogImporter(CatalogImporter):
     noun = "panels"
     key_field = "sku"
     csv_columns = ["sku", "name", "is_license_required", "is_active"]
-    serializer_class = PanelCatalogSerializer
+    serializer_class = inputs.PanelCatalogSerializer
 
     def upsert(self, **values):
         return services.panel_upsert(**values)

@@ -71,7 +71,10 @@ class CustomerPanelOrder(models.Model):
 
 
 class CustomerPanelOrderItem(models.Model):
-    order = models.ForeignKey(CustomerPanelOrder, on_delete=models.CASCADE, related_name="items")
+    # (no index of its own: the unique (order, panel) constraint's index serves lookups
+    # by order, and an import writes one index fewer per item)
+    order = models.ForeignKey(CustomerPanelOrder, on_delete=models.CASCADE, related_name="items",
+                              db_index=False)
     panel = models.ForeignKey(Panel, on_delete=models.PROTECT, related_name="order_items")
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the request.")
 

@@ -1,25 +1,30 @@
-"""Every write of the panels domain."""
+"""Every write of the panels domain, taking validated values (panels.inputs) whose
+references are resolved (panels.selectors.references_resolve)."""
 
-from collections import Counter
+from contextlib import nullcontext
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from orders import db
 from orders.db import row_upsert
-from orders.events import order_event_record
+from orders.events import order_events_write
+from orders.imports.bulk import TableRows, new_ids
 from orders.lifecycle import Transition, transition
+from panels.inputs import MAX_ORDER_ITEMS  # noqa: F401 - (the limit, where it always was)
 from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
+from panels.selectors import ResolvedOrder
 
 Status = CustomerPanelOrder.Status
 
 # The panels order lifecycle, as data.
 CANCEL = Transition("cancel", source={Status.CREATED}, target=Status.CANCELED)
-# The most items one order may have: each panel at most once, so this is 500 distinct
-# panels (the API, admin and importer refuse more). Reading an order back prefetches its
-# panels with one `id = ? OR ...` term each, and SQLite takes at most 1,000 of those.
-MAX_ORDER_ITEMS = 500
+
+# Each table's row as a set-based write gives it (orders.imports.bulk).
+ORDER_ROWS = TableRows(CustomerPanelOrder, ["id", "customer_id", "status", "created_at",
+                                            "canceled_at", "external_id"])
+ITEM_ROWS = TableRows(CustomerPanelOrderItem, ["order_id", "panel_id", "position"])
 
 
 def customer_create(
@@ -51,54 +56,60 @@ def panel_upsert(*, sku: str, name: str, is_license_required: bool = False,
         "name": name, "is_license_required": is_license_required, "is_active": is_active})
 
 
-def order_items_validate(panel_skus: list[str]) -> list[Panel]:
-    """The panels for the skus, in request order; every problem named. One pass over the
-    skus and one query, whatever their number (at most MAX_ORDER_ITEMS)."""
-    if not panel_skus:
-        raise ValidationError({"order_items": ["At least one order item is required."]})
-    if len(panel_skus) > MAX_ORDER_ITEMS:
-        raise ValidationError({"order_items": [
-            f"At most {MAX_ORDER_ITEMS} order items, got {len(panel_skus)}."]})
-    duplicates = sorted(sku for sku, count in Counter(panel_skus).items() if count > 1)
-    if duplicates:
-        raise ValidationError(
-            {"order_items": [f"Panel sku '{sku}' is given more than once." for sku in duplicates]}
-        )
-    panels = {p.sku: p for p in Panel.objects.filter(sku__in=panel_skus, is_active=True)}
-    unknown = [sku for sku in panel_skus if sku not in panels]
-    if unknown:
-        raise ValidationError(
-            {"order_items": [f"Unknown or inactive panel sku '{sku}'." for sku in unknown]}
-        )
-    return [panels[sku] for sku in panel_skus]
+def orders_create(orders: list[ResolvedOrder], *, actor=None, via: str,
+                  checks_set_based: bool = False) -> list[int]:
+    """Write these orders, their items and their history in a handful of statements
+    whatever their number (COPY on PostgreSQL); answer their ids, in order.
+
+    An order whose status is canceled is written canceled, with the history the API's
+    create then cancel would leave: two events. Call inside a transaction.
+
+    `checks_set_based` (a bulk load): where the role may
+    (orders.db.foreign_key_triggers_skippable), the orders and items skip PostgreSQL's
+    row-by-row foreign key checks, most of the database's time: their customers and
+    panels are checked and locked set-based instead (key_share_locked), and their
+    orders are written in the same transaction."""
+    if not orders:
+        return []
+    skip_triggers = checks_set_based and db.foreign_key_triggers_skippable()
+    if skip_triggers:
+        references_locked(orders)
+    ids = new_ids(CustomerPanelOrder, len(orders))
+    now = timezone.now()
+    created, canceled = Status.CREATED.value, Status.CANCELED.value
+    events = []
+    for order_id, (order, _) in zip(ids, orders, strict=True):
+        events.append((order_id, "create", "", created, ""))
+        if order.status == canceled:
+            events.append((order_id, CANCEL.name, created, canceled, ""))
+    with db.foreign_key_triggers_skipped() if skip_triggers else nullcontext():
+        ORDER_ROWS.write([
+            (order_id, order.customer_id, order.status, order.created_at or now,
+             now if order.status == canceled else None, order.external_id)
+            for order_id, (order, _) in zip(ids, orders, strict=True)])
+        ITEM_ROWS.write([(order_id, panel_id, position)
+                         for order_id, (_, panel_ids) in zip(ids, orders, strict=True)
+                         for position, panel_id in enumerate(panel_ids)])
+    order_events_write(CustomerPanelOrder, events, via=via, actor=actor)
+    return ids
 
 
-def order_create(
-    *,
-    partner: Partner,
-    customer_id: int,
-    panel_skus: list[str],
-    actor=None,
-    via: str = "api",
-    created_at=None,
-    external_id: str | None = None,
-) -> CustomerPanelOrder:
-    """Create an order of the partner's customer with one item per sku, atomically."""
-    customer = Customer.objects.filter(pk=customer_id, partner=partner).first()
-    if customer is None:
-        raise ValidationError({"customer_id": [f"No customer with id {customer_id}."]})
-    panels = order_items_validate(panel_skus)
+def references_locked(orders: list[ResolvedOrder]) -> None:
+    """Lock the orders' customers and panels as a foreign key check would (FOR KEY SHARE,
+    one query each); one deleted since it was resolved is a conflict (IntegrityError):
+    the import's runner then tries the batch once more, which names it."""
+    customer_ids = {order.customer_id for order, _ in orders}
+    panel_ids = {panel_id for _, panel_ids in orders for panel_id in panel_ids}
+    if (len(db.key_share_locked(Customer, customer_ids)) < len(customer_ids)
+            or len(db.key_share_locked(Panel, panel_ids)) < len(panel_ids)):
+        raise IntegrityError("a customer or panel of these orders was deleted meanwhile")
+
+
+def order_create(*, order: ResolvedOrder, actor=None, via: str = "api") -> CustomerPanelOrder:
+    """Create one order (the API's, the admin's): the batch write with a batch of one."""
     with transaction.atomic():
-        order = CustomerPanelOrder.objects.create(
-            customer=customer, created_at=created_at or timezone.now(), external_id=external_id
-        )
-        CustomerPanelOrderItem.objects.bulk_create(
-            CustomerPanelOrderItem(order=order, panel=panel, position=index)
-            for index, panel in enumerate(panels)
-        )
-        order_event_record(order=order, action="create", via=via, actor=actor,
-                           to_state=order.status)
-    return order
+        [order_id] = orders_create([order], actor=actor, via=via)
+    return CustomerPanelOrder.objects.get(pk=order_id)
 
 
 def order_cancel(*, order: CustomerPanelOrder, actor=None, via: str = "api") -> CustomerPanelOrder:

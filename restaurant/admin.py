@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from orders.admin import OrderEventInline, transition_action
 from restaurant import services
+from restaurant.forms import CREATE_FIELDS, JSON_FIELDS, OrderChangeForm, OrderCreateForm
 from restaurant.models import (
     Address,
     Customer,
@@ -121,14 +122,15 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["=id", "first_name", "last_name", "email", "telephone", "hash"]
     list_select_related = ["location", "status", "assignee"]
     date_hierarchy = "created_at"
-    fields = [
+    # The order as stored, shown beside the form (changes go through the form's rules, the
+    # services and the actions, with history).
+    shown = [
         "customer", "location", "address", "first_name", "last_name", "email", "telephone",
         "comment", "order_type", "order_date", "order_time", "processed", "total_items",
         "order_total", "currency", "payment_method", "invoice_prefix", "invoice_date",
         "status", "status_updated_at", "assignee", "assignee_group", "assignee_updated_at",
         "hash", "ip_address", "user_agent", "external_id", "created_at", "updated_at",
     ]
-    readonly_fields = fields  # changes go through the API and the actions (with history)
     inlines = [OrderMenuInline, OrderTotalInline, StatusHistoryInline, OrderEventInline]
     actions = [
         transition_action(services.order_cancel, description="Cancel selected orders",
@@ -144,8 +146,32 @@ class OrderAdmin(admin.ModelAdmin):
             actions[name] = (action, name, description)
         return actions
 
-    def has_add_permission(self, request):
-        return False  # orders come from the API (or an import)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = OrderChangeForm if obj is not None else OrderCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # the API's create body, staff's
+            return [(None, {"fields": CREATE_FIELDS + JSON_FIELDS + ["order_total"]})]
+        return [("Change (the API's update body)", {"fields": list(OrderChangeForm.base_fields)}),
+                ("Order", {"fields": self.get_readonly_fields(request, obj)})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [name for name in self.shown if name not in OrderChangeForm.base_fields]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        """The form's rules passed (its `clean`): the service writes, with history."""
+        if change:
+            services.order_update(order=obj, changes=form.changes, actor=request.user,
+                                  via="admin")
+        else:
+            obj.pk = services.order_create(order=form.resolved, actor=request.user,
+                                           via="admin").pk
 
     # Deleting is the API's DELETE: order_delete records the event and removes the lines.
     def delete_model(self, request, obj):

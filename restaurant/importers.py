@@ -1,42 +1,40 @@
 """Restaurant orders and menus for import_orders / export_orders / import_catalog.
 
-A record is the API's create body (the seed's plain-JSON payload), validated by the API's
-own `services.order_create_validate` as for a staff caller, so `customer_id` is taken
-from the record; plus an optional `external_id` (the re-run key) and what an export keeps
-of an order's life (`services.IMPORT_FIELDS`: `created_at`, `status_updated_at`,
-`assignee_updated_at`, `hash`, `status_history`). Each order is written by the one create
-service, with its event via "import".
+A record is the API's create body (the seed's plain-JSON payload) as restaurant staff
+send it, so `customer_id` is taken from the record; plus an optional `external_id` (the
+re-run key) and what an export keeps of an order's life (`created_at`,
+`status_updated_at`, `assignee_updated_at`, `hash`, `status_history`). It goes through
+the API's own two steps, before the batch's transaction (on PostgreSQL while the
+previous batch is written): `inputs.order_import_input` (the staff create body's rules
+and an export's) and `selectors.references_resolve` (the batch's references, one query
+per kind); then `services.order_rows_made` makes each new order's rows. In the batch's
+transaction (`resolve`) the orders imported before are found (their external id, or
+`restaurant-<id>` naming one of ours: left as they are) and hashes taken meanwhile
+refused; `services.orders_write` writes the rest set-based, one create event each (via
+"import"), as it writes an API client's order.
 """
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import serializers
 
-from orders.imports import (
-    CatalogImporter,
-    OrderImporter,
-    Outcome,
-    SourceItem,
-    errors_from_validation,
-    external_ids_imported,
-)
-from orders.inputs import InputError, strict_int
-from restaurant import services
+from orders.imports import CatalogImporter, OrderImporter, SourceItem
+from orders.inputs import InputErrors, text_problem
+from restaurant import inputs, selectors, services
 from restaurant.models import Order
 
 # CSV: one row per order menu line; the order's columns repeated on each of its rows.
 # The address object is flattened into ADDRESS_COLUMNS; lists the order holds
-# (order_totals, status_history) are JSON in one cell, repeated on each row.
+# (order_totals, status_history) are JSON in one cell, repeated on each row. Numbers and
+# flags stay the cell's text: the rules read "12" and "true" as the API reads 12 and true
+# (ASCII digits only, as strict_int).
 ADDRESS_COLUMNS = {"address_1": "address_1", "address_2": "address_2",
                    "address_city": "city", "address_state": "state",
                    "address_postcode": "postcode", "address_country": "country"}
-INT_COLUMNS = ["customer_id", "location_id", "status_id", "assignee_id",
-               "assignee_group_id", "address_id"]
-BOOL_COLUMNS = ["processed", "notify"]
 JSON_COLUMNS = ["order_totals", "status_history"]
 ORDER_COLUMNS = [
     "external_id", "customer_id", "location_id", "first_name", "last_name", "email",
@@ -49,6 +47,7 @@ ORDER_COLUMNS = [
 # Menu line columns -> the keys of an `order_menus` item.
 LINE_COLUMNS = {"menu_id": "id", "name": "name", "qty": "qty", "price": "price",
                 "subtotal": "subtotal", "menu_comment": "comment", "options": "options"}
+EXPORT_PREFIX = "restaurant-"
 
 
 def iso(value) -> str | None:
@@ -59,8 +58,20 @@ def money(value) -> str | None:
     return str(value) if value is not None else None
 
 
+class Unchecked(NamedTuple):
+    """A record the rules refuse, kept by its external id until the batch knows whether
+    that order was imported before: then it is left as it is, as any order imported
+    before (an export of an order the API could not have made, fed back in); else it is
+    rejected with these errors."""
+
+    external_id: str
+    errors: tuple[tuple[str, str], ...]
+
+
 class RestaurantOrderImporter(OrderImporter):
     domain = "restaurant"
+    model = Order
+    export_prefix = EXPORT_PREFIX
     csv_key = "external_id"
     csv_columns = [*ORDER_COLUMNS, *LINE_COLUMNS]
 
@@ -73,50 +84,79 @@ class RestaurantOrderImporter(OrderImporter):
         menus = record.get("order_menus")
         return len(menus) if isinstance(menus, list) else 1
 
-    # --- import -------------------------------------------------------------------
+    # --- import: the framework's template -----------------------------------------
 
-    def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        imported = external_ids_imported(Order, [item.record for item in items],
-                                         EXPORT_PREFIX)
+    def order_input(self, record: dict) -> inputs.OrderInput | Unchecked:
+        try:
+            return inputs.order_import_input(record)
+        except InputErrors as exc:
+            external_id = record.get("external_id")
+            if type(external_id) is not str or not external_id or text_problem(external_id):
+                raise
+            return Unchecked(external_id, tuple(exc.pairs()))
+
+    def order_key(self, prepared) -> tuple | None:
+        # (an OrderInput, the OrderRows made of it, or an Unchecked record)
+        return (prepared.external_id,) if prepared.external_id else None
+
+    def prepare_batch(self, items: list[SourceItem]) -> None:
+        """Before the batch's transaction (on PostgreSQL while the previous batch is
+        written): parse each record (`order_input`), resolve the batch's catalog
+        references (one query per kind: customers, locations, menus, ...) and make each
+        new order's rows. What depends on earlier batches (which orders exist, which
+        hashes are taken) is `resolve`'s, in the transaction."""
+        super().prepare_batch(items)
+        parsed = [item for item in items
+                  if isinstance(item.prepared, inputs.OrderInput) and not item.errors]
+        results = selectors.references_resolve([item.prepared for item in parsed],
+                                               hashes=False)
+        now = timezone.now()
+        for item, result in zip(parsed, results, strict=True):
+            if isinstance(result, InputErrors):
+                if item.prepared.external_id:  # unless imported before: see resolve
+                    item.prepared = Unchecked(item.prepared.external_id, tuple(result.pairs()))
+                else:
+                    for name, message in result.pairs():
+                        item.reject(name, message)
+            else:
+                item.prepared = services.order_rows_made(result, now=now)
+
+    def resolve(self, items: list[SourceItem]) -> None:
+        """In the batch's transaction, for its new orders (one imported before is left as
+        it is, whatever its record says now, its hash its own): a record the rules
+        refused is rejected now, and so is an order bringing a hash another order has."""
+        new = []
         for item in items:
-            external_id = item.record.get("external_id")
-            if isinstance(external_id, str) and external_id in imported:
-                # Imported before (or earlier in this file), or our own order as export
-                # wrote it: nothing to write, nothing to validate (its hash is its own).
-                item.outcome = Outcome.UNCHANGED
-                continue
-            try:
-                cleaned, extra = services.order_import_validate(item.record)
-            except ValidationError as exc:
-                for name, message in errors_from_validation(exc):
+            if isinstance(item.prepared, Unchecked):
+                for name, message in item.prepared.errors:
                     item.reject(name, message)
-                continue
-            try:
-                with transaction.atomic():
-                    services.order_create_cleaned(cleaned=cleaned, actor=actor, via="import",
-                                                  **extra)
-            except IntegrityError as exc:  # e.g. a hash taken by a concurrent writer
-                item.reject("order", f"could not be written: {exc}")
-                continue
-            if cleaned["external_id"]:
-                imported.add(cleaned["external_id"])
-            item.outcome = Outcome.CREATED
+            else:
+                new.append(item)
+        given = [item.prepared.hash for item in new]
+        taken = selectors.orders_with_hashes(given)
+        lines: dict[str, int] = {}  # two new orders of one batch with one hash
+        for item, order_hash in zip(new, given, strict=True):
+            if order_hash in taken:
+                item.reject("hash", f"The hash {order_hash!r} is the hash of order "
+                                    f"#{taken[order_hash]}.")
+            elif order_hash in lines:
+                item.reject("hash", f"The hash {order_hash!r} is the hash of the order on "
+                                    f"line {lines[order_hash]} too.")
+            else:
+                lines[order_hash] = item.line
+
+    def orders_write(self, items: list[SourceItem], *, actor=None) -> None:
+        services.orders_write([item.prepared for item in items], actor=actor, via="import")
 
     def csv_record(self, rows: list[dict[str, str]]) -> dict:
         first = rows[0]
-        errors = services.Errors()
+        errors: dict[str, list[str]] = {}
         record: dict[str, Any] = {}
         for name in ORDER_COLUMNS:
             value = first.get(name)
             if value in (None, "") or name in ADDRESS_COLUMNS:
                 continue
-            if name in INT_COLUMNS:
-                value = csv_int(value)
-            elif name in BOOL_COLUMNS:
-                value = csv_bool(value)
-            elif name in JSON_COLUMNS:
-                value = csv_json(value, name, errors)
-            record[name] = value
+            record[name] = csv_json(value, name, errors) if name in JSON_COLUMNS else value
         address = {key: first[name] for name, key in ADDRESS_COLUMNS.items()
                    if first.get(name)}
         if address:
@@ -128,13 +168,11 @@ class RestaurantOrderImporter(OrderImporter):
                 value = row.get(name)
                 if value in (None, ""):
                     continue
-                if key in ("id", "qty"):
-                    value = csv_int(value)
-                elif key == "options":
-                    value = csv_json(value, f"order_menus[{index}].options", errors)
-                line[key] = value
+                line[key] = (csv_json(value, f"order_menus[{index}].options", errors)
+                             if key == "options" else value)
             record["order_menus"].append(line)
-        errors.raise_if_any()
+        if errors:
+            raise ValidationError(errors)
         return record
 
     # --- export -------------------------------------------------------------------
@@ -230,29 +268,15 @@ def order_record(order: Order) -> dict:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def csv_int(value: str):
-    """A CSV cell as an int where it is one (ASCII digits, orders.inputs.strict_int);
-    otherwise as given, for validation to name."""
-    try:
-        return strict_int(value, maximum=None)
-    except InputError:
-        return value
-
-
-def csv_bool(value: str):
-    return {"true": True, "false": False, "1": True, "0": False}.get(value.strip().lower(),
-                                                                     value)
-
-
-def csv_json(value: str, name: str, errors) -> Any:
+def csv_json(value: str, name: str, errors: dict) -> Any:
     try:
         return json.loads(value)
     except (ValueError, RecursionError) as exc:
-        errors.add(name, f"The {name} cell must be JSON, got {value!r} ({exc}).")
+        errors.setdefault(name, []).append(f"The {name} cell must be JSON, got {value!r} "
+                                           f"({exc}).")
         return None
 
 
-EXPORT_PREFIX = "restaurant-"
 order_importer = RestaurantOrderImporter()
 
 

@@ -1,11 +1,36 @@
 """Every read of the restaurant domain, scoped to the caller (staff: all, customer: own)."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from orders.inputs import InputError, strict_int
-from restaurant.models import Customer, Order, Staff, StatusHistory
+from orders.db import AnyOf  # noqa: F401 - registers `__any_of` (a batch's keys as one array)
+from orders.inputs import InputError, InputErrors, strict_int
+from restaurant.inputs import (
+    CUSTOMER_FIRST_STATUS,
+    OrderChanges,
+    OrderInput,
+    References,
+    ResolvedOrder,
+    order_create_input,
+    order_resolved,
+)
+from restaurant.inputs import (
+    Menu as MenuFacts,
+)
+from restaurant.models import (
+    Address,
+    Customer,
+    Location,
+    Menu,
+    Order,
+    PaymentMethod,
+    Staff,
+    StaffGroup,
+    Status,
+    StatusHistory,
+)
 
 
 @dataclass(frozen=True)
@@ -56,3 +81,120 @@ def orders_search(orders: QuerySet[Order], term: str) -> QuerySet[Order]:
     except InputError:  # not an order id ("²", 5,000 digits): names and email only
         pass
     return orders.filter(condition)
+
+
+# --- the batch step: a batch's references, one query per kind ---------------------------
+
+
+def references_find(orders: Sequence[OrderInput], *, external_ids: bool = False,
+                    hashes: bool = True) -> References:
+    """What the orders refer to, one query per kind whatever the batch's size (a kind no
+    order names costs none). `external_ids`: also which of their external ids exist
+    (the API's create refuses those; an import revisits them instead). `hashes`: which
+    of their hashes other orders have (an import asks in its batch's transaction)."""
+
+    def ids(*names: str) -> set:
+        return {value for order in orders for name in names
+                if (value := getattr(order, name)) is not None}
+
+    def found(model, wanted: Iterable, **filters) -> frozenset:
+        wanted = list(wanted)
+        if not wanted:
+            return frozenset()
+        return frozenset(model.objects.filter(pk__any_of=wanted, **filters)
+                         .values_list("pk", flat=True))
+
+    statuses = ids("status_id") | {entry.status_id for order in orders
+                                   for entry in order.status_history or ()}
+    staff = ids("assignee_id") | {entry.staff_id for order in orders
+                                  for entry in order.status_history or ()
+                                  if entry.staff_id is not None}
+    menus = {line.menu_id for order in orders for line in order.order_menus}
+    given_hashes = ids("hash") if hashes else set()
+    by_customer = any(order.by_customer for order in orders)
+    address_ids = list(ids("address_id"))
+    external = list(ids("external_id")) if external_ids else []
+    status_names = dict(Status.objects.filter(
+        Q(pk__any_of=list(statuses)) | Q(name=CUSTOMER_FIRST_STATUS) if by_customer
+        else Q(pk__any_of=list(statuses))).values_list("pk", "name")
+    ) if statuses or by_customer else {}
+    first = next(((pk, name) for pk, name in status_names.items()
+                  if name == CUSTOMER_FIRST_STATUS), None)
+    return References(
+        customers=found(Customer, ids("customer_id")),
+        locations=found(Location, ids("location_id"), is_active=True),
+        addresses=dict(Address.objects.filter(pk__any_of=address_ids)
+                       .values_list("pk", "customer_id")) if address_ids else {},
+        statuses=status_names,
+        staff=found(Staff, staff),
+        groups=found(StaffGroup, ids("assignee_group_id")),
+        menus={pk: MenuFacts(name, price) for pk, name, price in Menu.objects.filter(
+            pk__any_of=list(menus)).values_list("pk", "name", "price")} if menus else {},
+        payments=found(PaymentMethod, ids("payment"), is_active=True),
+        hashes=orders_with_hashes(given_hashes),
+        external_ids=dict(Order.objects.filter(external_id__any_of=external)
+                          .values_list("external_id", "pk")) if external else {},
+        first_status=first,
+    )
+
+
+def orders_with_hashes(hashes: Iterable[str]) -> dict[str, int]:
+    """Of these hashes, those of existing orders, with the order's id (one query)."""
+    hashes = list(hashes)
+    return dict(Order.objects.filter(hash__any_of=hashes).values_list("hash", "pk")
+                ) if hashes else {}
+
+
+def references_resolve(orders: Sequence[OrderInput], *, customer_id: int | None = None,
+                       external_ids: bool = False, hashes: bool = True
+                       ) -> list[ResolvedOrder | InputErrors]:
+    """The batch step: each order resolved against the batch's references (found in one
+    query per kind), or the InputErrors naming its fields and values. `customer_id`: the
+    calling customer's, for a customer's orders."""
+    refs = references_find(orders, external_ids=external_ids, hashes=hashes)
+    resolved: list[ResolvedOrder | InputErrors] = []
+    for order in orders:
+        try:
+            resolved.append(order_resolved(order, refs, customer_id=customer_id))
+        except InputErrors as exc:
+            resolved.append(exc)
+    return resolved
+
+
+def order_create_resolved(order: OrderInput, *, customer_id: int | None = None
+                          ) -> ResolvedOrder:
+    """One create body's references (the API's and the admin's): ResolvedOrder or raise."""
+    [result] = references_resolve([order], customer_id=customer_id, external_ids=True)
+    if isinstance(result, InputErrors):
+        raise result
+    return result
+
+
+def order_create_checked(body, *, customer: Customer | None = None) -> ResolvedOrder:
+    """A create body through both steps, as the API and the admin take one: parsed
+    (`inputs.order_create_input`, a customer's by the customer's rules) and resolved;
+    InputErrors naming every bad field."""
+    order = order_create_input(body, by_customer=customer is not None)
+    return order_create_resolved(order, customer_id=customer.pk if customer else None)
+
+
+def changes_resolved(changes: OrderChanges) -> OrderChanges:
+    """An update's references (status, assignee, group) as rows, one query per kind;
+    InputErrors naming each unknown one."""
+    values = dict(changes.values)
+    errors = []
+    for name, model, label, attribute in [("status_id", Status, "status", "status"),
+                                          ("assignee_id", Staff, "staff member", "assignee"),
+                                          ("assignee_group_id", StaffGroup, "staff group",
+                                           "assignee_group")]:
+        if name not in values:
+            continue
+        pk = values.pop(name)
+        row = model.objects.filter(pk=pk).first() if pk is not None else None
+        if pk is not None and row is None:
+            errors.append(InputError(name, f"The selected {name} is invalid: no {label} "
+                                           f"with id {pk}."))
+        values[attribute] = row
+    if errors:
+        raise InputErrors.of(*errors)
+    return OrderChanges(values)

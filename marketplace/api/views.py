@@ -6,7 +6,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Validation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace import selectors, services
+from marketplace import inputs, selectors, services
 from marketplace.api.serializers import (
     MarketplaceLogInResponseSerializer,
     MarketplaceLogInSerializer,
@@ -15,9 +15,9 @@ from marketplace.api.serializers import (
     MarketplaceRecordSerializer,
 )
 from orders.api.exceptions import ApiError, exception_handler_for
-from orders.api.fields import query_strict_int
+from orders.api.fields import query_int
 from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
-from orders.inputs import text_problem
+from orders.inputs import InputErrors, text_problem
 from orders.services import login_token_create
 
 CUSTOMER, MERCHANT, ANY_ACCOUNT = "customer", "merchant", "any"
@@ -92,8 +92,8 @@ def page_of(request, queryset, *, sort_fields: tuple[str, ...]):
     raw_sort = request.query_params.get("sort", "asc")
     if raw_sort not in SORT_DIRECTIONS:
         raise ValidationError({"sort": [f"Must be one of asc, 1, desc, -1; got {raw_sort!r}."]})
-    limit = query_strict_int(request, "limit", default=None, minimum=1)
-    offset = query_strict_int(request, "offset", default=0, minimum=0)
+    limit = query_int(request, "limit", default=None, minimum=1)
+    offset = query_int(request, "offset", default=0, minimum=0)
     direction = SORT_DIRECTIONS[raw_sort]
     queryset = queryset.order_by(*(direction + name for name in (*sort_fields, "id")))
     end = None if limit is None else offset + limit
@@ -113,19 +113,19 @@ class OrderCreateView(MarketplaceAPIView):
 
     account_kinds = {"POST": CUSTOMER, "PUT": CUSTOMER}
 
-    @extend_schema(request=MarketplaceOrderSerializer, responses={201: MarketplaceOrderSerializer})
+    @extend_schema(request=inputs.OrderCreateBody, responses={201: MarketplaceOrderSerializer})
     def post(self, request, merchant_id, record_id):
-        record = selectors.records_listed().filter(
-            public_id=record_id, merchant__public_id=merchant_id).first()
-        if record is None:
-            raise NotFound(f"No record with id {record_id} of merchant {merchant_id}.")
-        fields = services.order_create_validate(request.data)
-        order = services.order_create(customer=self.customer, record=record, fields=fields,
-                                      actor=request.user, via="api")
-        order = selectors.orders_for_customer(self.customer).get(pk=order.pk)
+        order = inputs.order_create_input(request.data)
+        try:
+            order_id = services.order_create(
+                customer_id=self.customer.public_id, merchant_id=merchant_id,
+                record_id=record_id, order=order, actor=request.user, via="api")
+        except InputErrors as exc:  # an id in the path that names no listed record
+            raise NotFound(" ".join(message for _, message in exc.pairs())) from None
+        order = selectors.orders_for_customer(self.customer).get(pk=order_id)
         return Response(MarketplaceOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MarketplaceOrderSerializer, responses={201: MarketplaceOrderSerializer})
+    @extend_schema(request=inputs.OrderCreateBody, responses={201: MarketplaceOrderSerializer})
     def put(self, request, merchant_id, record_id):
         return self.post(request, merchant_id, record_id)
 
@@ -157,15 +157,15 @@ class MerchantOrderListView(MarketplaceAPIView):
 class OrderUpdateView(MarketplaceAPIView):
     account_kinds = {"PUT": MERCHANT}
 
-    @extend_schema(request=MarketplaceOrderSerializer, responses=MarketplaceOrderSerializer)
+    @extend_schema(request=inputs.OrderUpdateBody, responses=MarketplaceOrderSerializer)
     def put(self, request, order_id):
         order = selectors.orders_for_merchant(self.merchant).filter(public_id=order_id).first()
         if order is None:
             raise NotFound(f"No order with id {order_id}.")
-        changes = services.order_update_validate(request.data)
-        expected_version = changes.pop("expected_version", None)
-        services.order_update(order=order, changes=changes, expected_version=expected_version,
-                              actor=request.user, via="api")
+        update = inputs.order_update_input(request.data)
+        services.order_update(order=order, changes=update.changes,
+                              expected_version=update.expected_version, actor=request.user,
+                              via="api")
         order = selectors.orders_for_merchant(self.merchant).get(pk=order.pk)
         return Response(MarketplaceOrderSerializer(order).data)
 
@@ -206,10 +206,9 @@ class RecordListCreateView(MarketplaceAPIView):
         page, total = page_of(request, records, sort_fields=("artist", "title"))
         return listed(MarketplaceRecordSerializer(page, many=True).data, total)
 
-    @extend_schema(request=MarketplaceRecordSerializer,
-                   responses={201: MarketplaceRecordSerializer})
+    @extend_schema(request=inputs.RecordBody, responses={201: MarketplaceRecordSerializer})
     def post(self, request):
-        fields = services.record_validate(request.data)
+        fields = inputs.record_input(request.data)
         record = services.record_create(merchant=self.merchant, fields=fields)
         return Response(MarketplaceRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
@@ -221,10 +220,11 @@ class RecordDetailView(MarketplaceAPIView):
     def get(self, request, record_id):
         return Response(MarketplaceRecordSerializer(self.record(selectors.records_listed())).data)
 
-    @extend_schema(request=MarketplaceRecordSerializer, responses=MarketplaceRecordSerializer)
+    @extend_schema(request=inputs.RecordBody(partial=True),
+                   responses=MarketplaceRecordSerializer)
     def put(self, request, record_id):
         record = self.record(selectors.records_for_merchant(self.merchant))
-        fields = services.record_validate(request.data, partial=True)
+        fields = inputs.record_input(request.data, partial=True)
         record = services.record_update(record=record, fields=fields)
         return Response(MarketplaceRecordSerializer(record).data)
 

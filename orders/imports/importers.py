@@ -53,9 +53,9 @@ class OrderImporter(Importer):
       `inputs` module exactly as its API parses a body (no database); raises InputErrors.
       Runs in `prepare_batch`, before the batch's transaction (on PostgreSQL while the
       previous batch is written), so what it returns must pickle.
-    - `resolve(items)`: the batch's references (customers, catalog items, ...), one
-      query per kind, into each `item.prepared`; rejects an item whose reference is
-      unknown (`item.reject(field, message)`).
+    - `resolve(items)`: the references of the batch's new orders (customers, catalog
+      items, ...), one query per kind, into each `item.prepared`; rejects an item whose
+      reference is unknown (`item.reject(field, message)`).
     - `model`, `key_columns`, `order_key(prepared)`: how an order already imported is
       found (its external id, or the domain's own natural key); `keys_found` looks the
       batch's keys up in one query whatever the table's statistics.
@@ -93,8 +93,6 @@ class OrderImporter(Importer):
     def prepare_batch(self, items: list[SourceItem]) -> None:
         from orders.inputs import InputError, InputErrors
 
-        if type(self).order_input is OrderImporter.order_input:  # TRANSITIONAL: not yet on the template
-            return
         for item in items:
             if item.record is None or item.errors:
                 continue
@@ -116,12 +114,12 @@ class OrderImporter(Importer):
         return found
 
     def import_batch(self, items: list[SourceItem], *, actor=None) -> None:
-        """Resolve the batch's references, write its new orders set-based, then revisit
-        those that exist (an order twice in one batch: the second is a revisit of the
-        first)."""
+        """Find which of the batch's orders exist, resolve the new ones' references, write
+        them set-based, then revisit those that exist. An order twice in one batch: the
+        second is a revisit of the first (or, when the first was rejected, new)."""
+        # (records that come unprepared: a caller that did not run prepare_batch)
+        self.prepare_batch([item for item in items if item.prepared is None])
         items = [item for item in items if item.prepared is not None and not item.errors]
-        self.resolve(items)
-        items = [item for item in items if not item.errors]
         keys = [self.order_key(item.prepared) for item in items]
         found = self.orders_found({key for key in keys if key is not None})
         new, revisits, seen = [], [], set()
@@ -132,16 +130,25 @@ class OrderImporter(Importer):
                 new.append(item)
                 if key is not None:
                     seen.add(key)
+        self.resolve(new)  # (an order imported before needs no references resolved)
+        new = [item for item in new if not item.errors]
         if new:
             self.orders_write(new, actor=actor)
             for item in new:
                 if item.outcome is None and not item.errors:
                     item.outcome = Outcome.CREATED
-        missing = {key for _, key in revisits if key not in found}
+        written = {key for item, key in zip(items, keys, strict=True)
+                   if key is not None and item.outcome is Outcome.CREATED}
+        first_rejected = [item for item, key in revisits
+                          if key not in found and key not in written]
+        if first_rejected:
+            self.import_batch(first_rejected, actor=actor)
+        missing = {key for item, key in revisits if key not in found and key in written}
         if missing:
             found.update(self.orders_found(missing))
         for item, key in revisits:
-            self.order_revisit(item, found.get(key), actor=actor)
+            if key in found:
+                self.order_revisit(item, found[key], actor=actor)
 
     @staticmethod
     def filter_exported(orders, filters: dict[str, Any], *, state_field: str = "status"):

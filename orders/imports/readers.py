@@ -13,6 +13,7 @@ import orjson
 
 from orders.imports.importers import Importer
 from orders.imports.records import ERRORS_KEY, ImportFileError, SourceItem, errors_from_validation
+from orders.inputs import InputError, strict_int
 
 
 class CountingReader:
@@ -155,13 +156,14 @@ def read_items(importer: Importer, reader: CountingReader, fmt: str) -> Iterator
 
 
 def csv_int(value: str | None):
-    """A CSV cell as an int where it is one; otherwise as given, for validation to name.
-    An empty cell is None (absent)."""
+    """A CSV cell as an int where it is one in ASCII digits (as orders.inputs.strict_int
+    reads them: `int()` would take "٣" and "1_000"); otherwise as given, for validation to
+    name. An empty cell is None (absent)."""
     if value is None or value == "":
         return None
     try:
-        return int(value)
-    except ValueError:
+        return strict_int(value, maximum=None)
+    except InputError:
         return value
 
 

@@ -1,19 +1,7 @@
 from rest_framework import serializers
 
-from orders.api.fields import StrictIntegerField
+from panels.inputs import CREATED_AT_FORMAT
 from panels.models import Customer, CustomerPanelOrder, Panel
-from panels.services import MAX_ORDER_ITEMS
-
-CREATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S"  # the seed's "2017-11-24 10:00:00", UTC
-
-
-class OrderItemSerializer(serializers.Serializer):
-    panel_sku = serializers.CharField(max_length=100)
-
-
-class OrderCreateSerializer(serializers.Serializer):
-    customer_id = StrictIntegerField()
-    order_items = OrderItemSerializer(many=True, allow_empty=False, max_length=MAX_ORDER_ITEMS)
 
 
 class OrderSerializer(serializers.ModelSerializer):

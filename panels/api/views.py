@@ -13,10 +13,9 @@ from orders.api.pagination import HeaderLimitOffsetPagination
 from orders.api.parsers import StorableQueryMixin
 from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
 from orders.services import login_token_create
-from panels import selectors, services
+from panels import inputs, selectors, services
 from panels.api.serializers import (
     CustomerSerializer,
-    OrderCreateSerializer,
     OrderSerializer,
     PanelSerializer,
     TokenAuthSerializer,
@@ -72,17 +71,14 @@ class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
     def get_queryset(self):
         return selectors.orders_for_partner(self.partner)
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @extend_schema(request=inputs.OrderCreateSerializer, responses={201: OrderSerializer})
     def post(self, request):
-        payload = OrderCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        order = services.order_create(
-            partner=self.partner,
-            customer_id=payload.validated_data["customer_id"],
-            panel_skus=[item["panel_sku"] for item in payload.validated_data["order_items"]],
-            actor=request.user,
-            via="api",
-        )
+        # (InputErrors answer 400 in the partner API's body: orders.api.exceptions)
+        [resolved] = selectors.references_resolve([inputs.order_create_input(request.data)],
+                                                  partner=self.partner)
+        if isinstance(resolved, inputs.InputErrors):
+            raise resolved
+        order = services.order_create(order=resolved, actor=request.user, via="api")
         order = selectors.orders_for_partner(self.partner).get(pk=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
@@ -109,10 +105,11 @@ class CustomerListCreateView(PartnerAPIMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.customers_for_partner(self.partner)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.customer_create(
-            partner=self.partner, **serializer.validated_data
-        )
+    @extend_schema(request=inputs.CustomerCreateSerializer, responses={201: CustomerSerializer})
+    def post(self, request):
+        customer = services.customer_create(
+            partner=self.partner, **inputs.customer_create_input(request.data)._asdict())
+        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
 
 class CustomerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):

@@ -18,7 +18,7 @@ from rest_framework_json_api.parsers import JSONParser as JsonApiParser
 
 from orders.api.exceptions import NON_FIELD, describe_exception
 from orders.api.parsers import JSONParser as PlainJSONParser
-from orders.inputs import BIGINT_MAX, InputError, strict_int
+from orders.inputs import BIGINT_MAX, InputError, InputErrors, strict_int
 
 ERROR_TITLES = {
     400: "Bad request",
@@ -179,7 +179,8 @@ def json_api_errors(exc, context):
     if error is None:
         return None
     set_rollback()
-    if isinstance(exc, (exceptions.ValidationError, DjangoValidationError)):
+    if isinstance(exc, exceptions.ValidationError | DjangoValidationError | InputErrors
+                  | InputError):
         objects = [
             {"status": "422", "title": ERROR_TITLES[422], "detail": message,
              "source": {"pointer": attribute_pointer(field)}}

@@ -21,7 +21,6 @@ from restaurant.models import (
     Status,
     StatusHistory,
 )
-from restaurant.services import MAX_LIST_LENGTH
 
 PLAIN_DATETIME = "%Y-%m-%d %H:%M:%S"
 ISO_DATETIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -184,74 +183,6 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_order_date_time(self, order) -> str:
         return f"{order.order_date:%Y-%m-%d} {order.order_time:%H:%M:%S}"
-
-
-@extend_schema_serializer(component_name="RestaurantOrderMenuInput")
-class OrderMenuInputSerializer(drf_serializers.Serializer):
-    """The documented create body, for the API schema; validation is the service's."""
-
-    id = drf_serializers.IntegerField(help_text="Menu id.")
-    qty = drf_serializers.IntegerField(min_value=1)
-    name = drf_serializers.CharField(required=False)
-    price = drf_serializers.DecimalField(max_digits=15, decimal_places=4, required=False)
-    subtotal = drf_serializers.DecimalField(max_digits=15, decimal_places=4, required=False)
-    comment = drf_serializers.CharField(required=False)
-    options = drf_serializers.JSONField(required=False)
-
-
-@extend_schema_serializer(component_name="RestaurantOrderTotalInput")
-class OrderTotalInputSerializer(drf_serializers.Serializer):
-    code = drf_serializers.CharField()
-    title = drf_serializers.CharField()
-    value = drf_serializers.DecimalField(max_digits=15, decimal_places=4)
-    priority = drf_serializers.IntegerField(required=False)
-
-
-@extend_schema_serializer(component_name="RestaurantOrderCreateInput")
-class OrderCreateInputSerializer(drf_serializers.Serializer):
-    customer_id = drf_serializers.IntegerField(required=False)
-    location_id = drf_serializers.IntegerField()
-    address_id = drf_serializers.IntegerField(required=False)
-    first_name = drf_serializers.CharField(max_length=48)
-    last_name = drf_serializers.CharField(max_length=48)
-    email = drf_serializers.EmailField(max_length=96)
-    telephone = drf_serializers.CharField(required=False)
-    comment = drf_serializers.CharField(required=False, max_length=500)
-    order_type = drf_serializers.ChoiceField(choices=Order.OrderType.choices)
-    order_date = drf_serializers.DateField(required=False)
-    order_time = drf_serializers.TimeField(required=False)
-    payment = drf_serializers.CharField(required=False)
-    processed = drf_serializers.BooleanField(required=False)
-    status_id = drf_serializers.IntegerField(required=False)
-    status_comment = drf_serializers.CharField(required=False)
-    assignee_id = drf_serializers.IntegerField(required=False)
-    assignee_group_id = drf_serializers.IntegerField(required=False)
-    ip_address = drf_serializers.IPAddressField(required=False)
-    user_agent = drf_serializers.CharField(required=False)
-    order_menus = OrderMenuInputSerializer(many=True, min_length=1, max_length=MAX_LIST_LENGTH)
-    order_totals = OrderTotalInputSerializer(
-        many=True, required=False, max_length=MAX_LIST_LENGTH,
-        help_text="Required from staff; computed for a customer's order.")
-    order_total = drf_serializers.DecimalField(
-        max_digits=15, decimal_places=4, required=False,
-        help_text="Required from staff; computed for a customer's order.")
-
-
-@extend_schema_serializer(component_name="RestaurantOrderUpdateInput")
-class OrderUpdateInputSerializer(drf_serializers.Serializer):
-    first_name = drf_serializers.CharField(required=False, max_length=48)
-    last_name = drf_serializers.CharField(required=False, max_length=48)
-    email = drf_serializers.EmailField(required=False, max_length=96)
-    telephone = drf_serializers.CharField(required=False)
-    notify = drf_serializers.BooleanField(required=False)
-    order_type = drf_serializers.ChoiceField(choices=Order.OrderType.choices, required=False)
-    order_date_time = drf_serializers.DateTimeField(required=False)
-    status_id = drf_serializers.IntegerField(required=False)
-    status_comment = drf_serializers.CharField(required=False)
-    status_updated_at = drf_serializers.DateTimeField(required=False)
-    assignee_id = drf_serializers.IntegerField(required=False, allow_null=True)
-    assignee_group_id = drf_serializers.IntegerField(required=False, allow_null=True)
-    assignee_updated_at = drf_serializers.DateTimeField(required=False)
 
 
 @extend_schema_serializer(component_name="RestaurantOrderDeleted")

@@ -15,7 +15,7 @@ from orders.api.parsers import JSONParser
 from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
 from orders.inputs import BIGINT_MAX, InputError, short_repr, strict_int, text_problem
 from orders.services import login_token_create
-from restaurant import selectors, services
+from restaurant import inputs, selectors, services
 from restaurant.api.jsonapi import (
     InvalidQueryParameter,
     JsonApiAlways,
@@ -25,13 +25,12 @@ from restaurant.api.jsonapi import (
     json_api_errors,
 )
 from restaurant.api.serializers import (
-    OrderCreateInputSerializer,
     OrderDeletedSerializer,
     OrderSerializer,
-    OrderUpdateInputSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from restaurant.inputs import OrderCreateRules, OrderUpdateRules
 from restaurant.models import Order
 
 INCLUDES = list(OrderSerializer.included_serializers)
@@ -147,11 +146,11 @@ include_parameter = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(summary="List orders", parameters=[include_parameter]),
     retrieve=extend_schema(summary="Retrieve an order", parameters=[include_parameter]),
-    create=extend_schema(summary="Create an order", request=OrderCreateInputSerializer,
+    create=extend_schema(summary="Create an order", request=OrderCreateRules,
                          responses={201: OrderSerializer}),
-    partial_update=extend_schema(summary="Update an order", request=OrderUpdateInputSerializer,
+    partial_update=extend_schema(summary="Update an order", request=OrderUpdateRules,
                                  responses={200: OrderSerializer}),
-    update=extend_schema(summary="Update an order", request=OrderUpdateInputSerializer,
+    update=extend_schema(summary="Update an order", request=OrderUpdateRules,
                          responses={200: OrderSerializer}),
     destroy=extend_schema(summary="Delete an order", responses={200: OrderDeletedSerializer}),
 )
@@ -219,8 +218,8 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
 
     def create(self, request):
         order = services.order_create(
-            data=request.data,
-            caller_customer=None if self.caller.is_staff else self.caller.customer,
+            order=selectors.order_create_checked(
+                request.data, customer=None if self.caller.is_staff else self.caller.customer),
             actor=request.user,
             via="api",
             ip_address=request.META.get("REMOTE_ADDR"),
@@ -231,8 +230,9 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
                         status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
-        services.order_update(order=self.get_object(), data=request.data,
-                              actor=request.user, via="api")
+        order = self.get_object()
+        changes = selectors.changes_resolved(inputs.order_update_input(request.data))
+        services.order_update(order=order, changes=changes, actor=request.user, via="api")
         return Response(self.get_serializer(self.get_object()).data)
 
     def update(self, request, pk=None):

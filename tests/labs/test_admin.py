@@ -90,8 +90,18 @@ class TestOrderAdmin:
             "1 order(s) completed."]
         assert LabOrder.objects.get(pk=finished.pk).status == "completed"
 
-    def test_orders_cannot_be_added_in_admin(self, demo, admin_client):
-        assert admin_client.get(ORDERS + "add/").status_code == 403
+    def test_the_add_page_asks_for_the_order_and_its_samples(self, demo, admin_client):
+        """Adding an order: its company, orderer and samples, validated like an import
+        record (tests/labs/test_imports.py, TestParityOfAdminAndImport)."""
+        response = admin_client.get(ORDERS + "add/")
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert list(form.fields) == ["company", "external_id", "orderer_email",
+                                     "orderer_name", "samples"]
+
+    def test_a_saved_order_has_no_editable_field(self, demo, admin_client):
+        page = admin_client.get(f"{ORDERS}15/change/")
+        assert list(page.context["adminform"].form.fields) == []
 
 
 class TestTestAdmin:

@@ -5,22 +5,22 @@ import json
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from labs import services
-from labs.models import Assay, LabOrder, Orderer, Product, Sample, Sku, Test
+from labs import inputs
+from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
+from orders.inputs import InputErrors
 from orders.models import OrderEvent
 from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
-from tests.labs.test_lifecycle import BAD_DATA
+from tests.labs.test_lifecycle import BAD_DATA, order_create
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
-NUL_TEXT = "Must not contain a NUL character (\\u0000)."
+NUL_TEXT = "Contains a NUL character (\\u0000), which cannot be stored."
 BEYOND_BIGINT = 2**63
 # What PostgreSQL cannot hold (a NUL character in a text; an integer beyond its column)
-# and numbers that are no whole numbers: refused by order_data_validate, naming the field,
+# and numbers that are no whole numbers: refused by labs.inputs, naming the field,
 # never a crash (a NUL reached PostgreSQL and failed the whole import there).
 OUT_OF_RANGE_DATA = [
     (lambda d: d["orderer"].update(name="Dev\x00User"), "orderer.name", NUL_TEXT),
@@ -87,10 +87,12 @@ OUT_OF_RANGE_RECORDS = [
     (flat_orderer("dev@lightlabs.com", "Dev\x00"), "orderer_name", NUL_TEXT),
     (lambda r: r.update(status="created\x00"), "status", "is not one of"),
     (lambda r: r.update(payment_status="\x00"), "payment_status", "is not one of"),
-    (lambda r: r.update(paid_at="2025-10-02T10:30:00\x00Z"), "paid_at", "Not an ISO 8601"),
+    (lambda r: r.update(paid_at="2025-10-02T10:30:00\x00Z"), "paid_at", "Must be an ISO 8601"),
     (sample_with_tests(status="completed\x00"), "samples[0].tests[0].status", "is not one of"),
-    (sample_with_tests(created_at="\x00"), "samples[0].tests[0].created_at", "Not an ISO 8601"),
-    (sample_with_tests(assay_id=BEYOND_BIGINT), "samples[0].tests", str(BEYOND_BIGINT)),
+    (sample_with_tests(created_at="\x00"), "samples[0].tests[0].created_at",
+     "Must be an ISO 8601"),
+    (sample_with_tests(assay_id=BEYOND_BIGINT), "samples[0].tests[0].assay_id",
+     str(BEYOND_BIGINT)),
 ]
 # Numbers as a file writes them, read by the importer's JSON parser: 1e400 is a float
 # (infinity), integers of 19 digits or more are exact integers beyond a bigint.
@@ -259,13 +261,19 @@ class TestImport:
             {**valid_record(company_id, "open-tests"), "status": "completed",
              "samples": [{"sku_id": 16, "tests": tests}]},
             {**valid_record(company_id, "bad-test"),
-             "samples": [{"sku_id": 16, "tests": [{"assay_id": 424242, "status": "done"}]}]},
+             "samples": [{"sku_id": 16, "tests": [{"assay_id": 69, "status": "done"}]}]},
             {**valid_record(company_id, "odd-status"), "status": "completed",
              "samples": [{"sku_id": 16, "tests": [{"assay_id": 69, "status": {}}]}]},
             {**valid_record(company_id, "both"),
              "samples": [{"sku_id": 16, "assay_ids": [69], "tests": tests}]},
             {"external_id": "bad-email", "company_id": company_id, "orderer_email": "nope",
-             "orderer_name": "N", "samples": [{"sku_id": 900, "assay_ids": [69]}]},
+             "orderer_name": "N", "samples": [{"sku_id": 16, "assay_ids": [69]}]},
+            # References are checked once a record parses: an unknown assay, and another
+            # company's sku, which is no sku of this company.
+            {**valid_record(company_id, "bad-assay"),
+             "samples": [{"sku_id": 16, "tests": [{"assay_id": 424242}]}]},
+            {**valid_record(company_id, "other-sku"),
+             "samples": [{"sku_id": 900, "assay_ids": [69]}]},
             valid_record(company_id, "good-2"),
         ])
         with open(path, "a") as f:
@@ -274,21 +282,20 @@ class TestImport:
         status, out, err = run("import_orders", "labs", path, "--no-progress",
                                "--errors", str(errors_path))
         assert status == 1
-        assert "created 2, updated 0, unchanged 0, rejected 9" in out
+        assert "created 2, updated 0, unchanged 0, rejected 11" in out
         for expected in [
             "line 2 [bad-company] company_id: No company with id 9999.",
             "line 3 [bad-status] status: 'lost' is not one of: created, completed, canceled.",
-            "line 4 [bad-time] paid_at: Not an ISO 8601 date and time: 'yesterday'.",
+            "line 4 [bad-time] paid_at: Must be an ISO 8601 datetime, got 'yesterday'.",
             "line 5 [open-tests] status: A completed order's tests are all completed or "
             "canceled; not: samples[0].tests[0] (in_progress).",
             "line 6 [bad-test] samples[0].tests[0].status: 'done' is not one of:",
-            "line 6 [bad-test] samples[0].tests: No assay with id 424242.",
             "line 7 [odd-status] samples[0].tests[0].status: {} is not one of:",
             "line 8 [both] samples[0].tests: Give a sample's tests or its assay_ids, not both.",
             "line 9 [bad-email] orderer_email: Enter a valid email address, got 'nope'.",
-            # Another company's sku is no sku of this company.
-            "line 9 [bad-email] samples[0].sku_id: No sku with id 900.",
-            "line 11 json: not valid JSON",
+            "line 10 [bad-assay] samples[0].tests[0].assay_id: No assay with id 424242.",
+            "line 11 [other-sku] samples[0].sku_id: No sku with id 900.",
+            "line 13 json: not valid JSON",
         ]:
             assert expected in err, err
         assert set(LabOrder.objects.filter(external_id__isnull=False)
@@ -333,28 +340,120 @@ class TestImport:
         assert status == 2 and "labs orders are exported as JSON Lines only" in err
 
 
-class TestParityWithOrderDataValidate:
-    """Labs has no API write: admin and import share `services.order_data_validate`.
-    Its bad-data cases, fed through it and through import_orders, name the same field."""
+def admin_form(company_id, body):
+    """The admin's add form filled in with a body, or None where a form cannot say it
+    (it sends text: no orderer object to leave out, no list for an external id)."""
+    orderer = body.get("orderer")
+    if not isinstance(orderer, dict) or not all(
+            isinstance(value, str) for value in (body.get("external_id") or "",
+                                                 orderer.get("email", ""),
+                                                 orderer.get("name", ""))):
+        return None
+    return {"company": str(company_id), "external_id": body.get("external_id") or "",
+            "orderer_email": orderer.get("email", ""), "orderer_name": orderer.get("name", ""),
+            "samples": json.dumps(body["samples"])}
+
+
+def admin_shows(field, message):
+    """Where the admin's add form shows an error of a body's field, and how."""
+    shown = {"orderer.email": "orderer_email", "orderer.name": "orderer_name"}.get(field, field)
+    if field.startswith("samples") and field != "samples":
+        return "samples", f"{field}: {message}"
+    return shown, message
+
+
+def admin_add(admin_client, data):
+    response = admin_client.post(ADMIN_ADD, data)
+    if response.status_code == 302:
+        return {}
+    assert response.status_code == 200
+    return response.context["adminform"].form.errors
+
+
+ADMIN_ADD = "/admin/labs/laborder/add/"
+
+
+def record_key(record):
+    from labs.importers import order_importer
+
+    return order_importer.record_key(record)
+
+
+class TestParityOfAdminAndImport:
+    """Labs' API is read-only: orders come from the admin's add form and import_orders,
+    which both parse with labs.inputs and check references with
+    selectors.order_references_check. The same bad body: the same field and message from
+    the input layer, the import and the admin, and nothing written."""
 
     @pytest.mark.parametrize("change, field, text", BAD_DATA + OUT_OF_RANGE_DATA)
-    def test_importer_rejects_what_the_validation_rejects(self, company, tmp_path, change,
-                                                         field, text):
+    def test_admin_and_import_reject_what_the_inputs_reject(
+        self, company, admin_client, tmp_path, change, field, text
+    ):
         record = valid_record(company["company_id"])
         change(record)
-        data = copy.deepcopy({k: v for k, v in record.items() if k != "company_id"})
-        with pytest.raises(ValidationError) as info:
-            services.order_data_validate(
-                company=LabOrder.objects.get(pk=15).company, data=data)
-        assert field in info.value.message_dict
-        assert text in " ".join(info.value.message_dict[field])
-
+        body = copy.deepcopy({k: v for k, v in record.items() if k != "company_id"})
+        lab = Company.objects.get(pk=company["company_id"])
         before = counts()
+        with pytest.raises(InputErrors) as info:
+            order_create(lab, copy.deepcopy(body))
+        messages = info.value.as_dict()[field]
+        assert text in " ".join(messages)
+
         status, _, err = run("import_orders", "labs",
                              write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
         assert status == 1
-        assert f" {field}: " in err and text in err, err
+        for message in messages:
+            assert f"line 1 [{record_key(record)}] {field}: {message}" in err, err
+
+        data = admin_form(company["company_id"], body)
+        if data is not None:
+            errors = admin_add(admin_client, data)
+            for message in messages:
+                shown, text_shown = admin_shows(field, message)
+                assert text_shown in errors.get(shown, []), errors
         assert counts() == before
+
+    def test_the_admin_adds_what_the_import_adds_and_the_history_reads_alike(
+        self, company, admin_client, tmp_path
+    ):
+        record = valid_record(company["company_id"], "by-import")
+        body = {**record, "external_id": "by-admin"}
+        assert admin_add(admin_client, admin_form(company["company_id"], body)) == {}
+        status, out, _ = run("import_orders", "labs",
+                             write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
+        assert status == 0 and "created 1," in out
+
+        def shape(order):
+            return (order.company_id, order.orderer_id, order.status, order.payment_status,
+                    [(s.sku_id, s.lot, s.batch, s.composite, s.number_of_composites,
+                      [(t.assay_id, t.status, t.created_at == order.created_at)
+                       for t in s.tests.all()]) for s in order.samples.all()])
+
+        by_admin = LabOrder.objects.get(external_id="by-admin")
+        by_import = LabOrder.objects.get(external_id="by-import")
+        assert shape(by_admin) == shape(by_import)
+        assert by_admin.orderer.email == "dev@lightlabs.com"
+        assert events(by_admin) == [("create", "", "created", "admin")]
+        assert events(by_import) == [("create", "", "created", "import")]
+        assert OrderEvent.objects.get(object_id=by_admin.pk, content_type__model="laborder"
+                                      ).actor.username == "admin"
+
+        # The same body again: the admin names the taken external id; an import takes it
+        # as imported before.
+        errors = admin_add(admin_client, admin_form(company["company_id"], body))
+        assert errors == {"external_id": ["An order with external_id 'by-admin' exists."]}
+
+    def test_the_admin_names_bad_json_and_unknown_references(self, company, admin_client):
+        data = admin_form(company["company_id"], valid_record(company["company_id"]))
+        errors = admin_add(admin_client, {**data, "samples": "[{"})
+        assert errors["samples"][0].startswith("Not valid JSON: ")
+        errors = admin_add(admin_client, {**data, "company": "424242"})
+        assert "company" in errors
+        errors = admin_add(admin_client, {**data, "samples": json.dumps(
+            [{"sku_id": 900, "assay_ids": [69, 4242]}])})
+        assert errors == {"samples": ["samples[0].sku_id: No sku with id 900.",
+                                      "samples[0].assay_ids: No assay with id 4242."]}
+        assert not LabOrder.objects.filter(external_id="v-1").exists()
 
     @pytest.mark.parametrize("change, field, text", OUT_OF_RANGE_RECORDS)
     def test_out_of_range_import_fields_are_rejected_rows(self, company, tmp_path, change,
@@ -400,11 +499,9 @@ class TestParityWithOrderDataValidate:
         assert set(LabOrder.objects.filter(external_id__startswith="k-")
                    .values_list("external_id", flat=True)) == {"k-1", "k-3"}
 
-    def test_importer_accepts_what_the_validation_accepts(self, company, tmp_path):
+    def test_importer_accepts_what_the_inputs_accept(self, company, tmp_path):
         record = valid_record(company["company_id"])
-        services.order_data_validate(company=LabOrder.objects.get(pk=15).company,
-                                     data={k: v for k, v in record.items()
-                                           if k != "company_id"})
+        inputs.order_parse({k: v for k, v in record.items() if k != "company_id"})
         status, out, _ = run("import_orders", "labs",
                              write_jsonl(tmp_path / "one.jsonl", [record]), "--no-progress")
         assert status == 0 and "created 1," in out

@@ -1,9 +1,9 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 
-from labs import services
+from labs import inputs, services
 from labs.models import LabOrder, Sample, Test
+from orders.inputs import InputErrors
 from orders.lifecycle import TransitionRefused
 from orders.models import OrderEvent
 from tests.labs.factories import (
@@ -197,6 +197,13 @@ class TestTestLifecycle:
         assert str(error).startswith(f"Test #{test.pk}")
 
 
+def order_create(company, body, via="admin"):
+    """A new order as the admin makes one: the body parsed by labs.inputs, the company
+    picked beside it, then the service (which checks the references)."""
+    order = inputs.order_parse(body)._replace(company_id=company.pk)
+    return services.order_create(order=order, via=via)
+
+
 class TestOrderCreate:
     @pytest.fixture
     def company(self):
@@ -219,42 +226,54 @@ class TestOrderCreate:
                 OrderEvent.objects.count())
 
     def test_creates_a_draft_order_with_samples_and_tests(self, company, valid):
-        order = services.order_create(company=company, data=valid, via="import")
+        order = order_create(company, valid, via="import")
         assert (order.status, order.payment_status, order.external_id) == (
             "created", "draft", "ext-1")
         assert order.orderer.email == "lab@example.com"
         sample = order.samples.get()
         assert (sample.lot, sample.composite, sample.number_of_composites) == ("L-1", True, 3)
-        assert sample.tests.count() == 2
+        assert [t.assay_id for t in sample.tests.all()] == valid["samples"][0]["assay_ids"]
+        assert {(t.status, t.created_at) for t in sample.tests.all()} == {
+            ("not_started", order.created_at)}
         assert events_of(order) == [("create", "", "created", "import")]
+
+    def test_a_known_orderer_is_reused_and_keeps_its_name(self, company, valid):
+        first = order_create(company, valid)
+        valid.update(external_id="ext-2", orderer={"email": "lab@example.com", "name": "Other"})
+        second = order_create(company, valid)
+        assert second.orderer_id == first.orderer_id
+        assert second.orderer.name == "Lab Person"
 
     @pytest.mark.parametrize("change, field, text", BAD_DATA)
     def test_bad_data_is_named_and_nothing_written(self, company, valid, change, field, text):
         change(valid)
         before = self.counts()
-        with pytest.raises(ValidationError) as info:
-            services.order_create(company=company, data=valid)
-        assert field in info.value.message_dict, info.value.message_dict
-        assert text in " ".join(info.value.message_dict[field])
+        with pytest.raises(InputErrors) as info:
+            order_create(company, valid)
+        errors = info.value.as_dict()
+        assert field in errors, errors
+        assert text in " ".join(errors[field])
         assert self.counts() == before
 
     def test_data_that_is_not_an_object_is_refused(self, company):
-        with pytest.raises(ValidationError) as info:
-            services.order_create(company=company, data=[1])
-        assert info.value.message_dict == {"order": ["An order must be an object, got [1]."]}
+        with pytest.raises(InputErrors) as info:
+            order_create(company, [1])
+        assert info.value.as_dict() == {
+            "non_field_errors": ["An order must be an object, got list."]}
 
     def test_another_companys_sku_is_unknown(self, company, valid):
-        valid["samples"][0]["sku_id"] = SkuFactory().pk
-        with pytest.raises(ValidationError) as info:
-            services.order_data_validate(company=company, data=valid)
-        assert "samples[0].sku_id" in info.value.message_dict
+        other = SkuFactory()
+        valid["samples"][0]["sku_id"] = other.pk
+        with pytest.raises(InputErrors) as info:
+            order_create(company, valid)
+        assert info.value.as_dict() == {"samples[0].sku_id": [f"No sku with id {other.pk}."]}
 
     def test_external_id_is_used_once(self, company, valid):
-        services.order_create(company=company, data=valid)
+        order_create(company, valid)
         valid["samples"][0].pop("lot")
         before = self.counts()
-        with pytest.raises(ValidationError) as info:
-            services.order_create(company=company, data=valid)
-        assert info.value.message_dict == {
+        with pytest.raises(InputErrors) as info:
+            order_create(company, valid)
+        assert info.value.as_dict() == {
             "external_id": ["An order with external_id 'ext-1' exists."]}
         assert self.counts() == before

@@ -4,10 +4,10 @@ and the plain validation functions a bulk importer shares with the API."""
 import json
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from marketplace.services import order_body_parse, order_create_validate, record_validate
+from marketplace.inputs import order_body_fields, order_create_input, record_input
+from orders.inputs import InputErrors
 from tests.conftest import bearer
 from tests.marketplace.conftest import write_counts
 from tests.marketplace.test_orders_api import CREATE_URL, ORDER_ID
@@ -129,17 +129,19 @@ class TestValidationFunctions:
                       "&_id=x&created_date=y&customer_info[0][email]=z"),
         ]
         for shape in shapes:
-            assert order_body_parse(shape) == expected, shape
+            errors = {}
+            assert order_body_fields(shape, errors) == expected, shape
+            assert errors == {}
 
     def test_create_validation_cleans_and_names_every_problem(self):
-        cleaned = order_create_validate({**VALID, "shipping_city": " Austin ",
+        cleaned = order_create_input({**VALID, "shipping_city": " Austin ",
                                          "comments": "Gift wrap"})
-        assert cleaned["shipping_city"] == "Austin"
-        assert cleaned["comments"] == ["Gift wrap"]
-        assert cleaned["billing_zip"] == ""
-        with pytest.raises(ValidationError) as error:
-            order_create_validate({"paypal_email": "x", "extra": 1})
-        assert set(error.value.message_dict) == {
+        assert cleaned.shipping_city == "Austin"
+        assert cleaned.comments == ["Gift wrap"]
+        assert cleaned.billing_zip == ""
+        with pytest.raises(InputErrors) as error:
+            order_create_input({"paypal_email": "x", "extra": 1})
+        assert set(error.value.as_dict()) == {
             "extra", "paypal_email", "shipping_address1", "shipping_city", "shipping_state",
             "shipping_zip"}
 
@@ -150,11 +152,11 @@ class TestValidationFunctions:
     def test_record_price(self, price, ok):
         body = {"artist": "A", "title": "T", "condition": "VG", "price": price}
         if ok:
-            assert str(record_validate(body)["price"]) == str(price)
+            assert str(record_input(body)["price"]) == str(price)
         else:
-            with pytest.raises(ValidationError) as error:
-                record_validate(body)
-            assert set(error.value.message_dict) == {"price"}
+            with pytest.raises(InputErrors) as error:
+                record_input(body)
+            assert set(error.value.as_dict()) == {"price"}
 
 
 class TestBeyondTheDatabase:

@@ -5,11 +5,11 @@ import json
 from urllib.parse import quote
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from marketplace.inputs import MAX_COMMENTS, order_create_input, record_input
 from marketplace.models import MarketplaceOrder, Record
-from marketplace.services import MAX_COMMENTS, order_create_validate, record_validate
+from orders.inputs import InputErrors
 from tests.conftest import bearer
 from tests.marketplace.conftest import write_counts
 from tests.marketplace.factories import MerchantFactory
@@ -117,9 +117,9 @@ class TestUnstorableText:
                             **bearer(demo["merchant"]["token"]))
         assert_refused(update, 400, field)
         assert write_counts() == before
-        with pytest.raises(ValidationError) as raised:
-            order_create_validate({**VALID, field: text})
-        assert list(raised.value.message_dict) == [field]
+        with pytest.raises(InputErrors) as raised:
+            order_create_input({**VALID, field: text})
+        assert list(raised.value.as_dict()) == [field]
 
     @pytest.mark.parametrize("text", ["a\u0000b", "a\ud800b"])
     @pytest.mark.parametrize("field", RECORD_TEXT_FIELDS)
@@ -133,18 +133,18 @@ class TestUnstorableText:
                               content_type="application/json", **bearer(token))
         assert_refused(response, 400, field)
         assert write_counts() == before
-        with pytest.raises(ValidationError) as raised:
-            record_validate({**RECORD, field: text})
-        assert list(raised.value.message_dict) == [field]
+        with pytest.raises(InputErrors) as raised:
+            record_input({**RECORD, field: text})
+        assert list(raised.value.as_dict()) == [field]
 
     def test_a_surrogate_in_a_comment_of_a_list_names_its_place(self, client, demo):
         response = client.post(CREATE_URL, json.dumps({**VALID, "comments": ["ok", "\ud800"]}),
                                content_type="application/json",
                                **bearer(demo["customer"]["token"]))
         assert_refused(response, 400, "comments[1]", "lone surrogate")
-        with pytest.raises(ValidationError) as raised:
-            order_create_validate({**VALID, "comments": ["ok", "\ud800"]})
-        assert list(raised.value.message_dict) == ["comments[1]"]
+        with pytest.raises(InputErrors) as raised:
+            order_create_input({**VALID, "comments": ["ok", "\ud800"]})
+        assert list(raised.value.as_dict()) == ["comments[1]"]
 
 
 class TestListLengths:

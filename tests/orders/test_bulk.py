@@ -53,6 +53,16 @@ def test_copy_text_is_one_escaped_line_per_row_in_the_described_order():
     assert json.loads(fields[4]) == ["orders:read", {"nested": "tab\there"}]
 
 
+def test_the_compiled_formatter_writes_what_copy_row_writes():
+    user = UserFactory()
+    for row in token_rows(user, AWKWARD):
+        values = [*row[:4], json.dumps(row[4], ensure_ascii=False), *row[5:]]
+        assert TOKEN_ROWS.formatter()(row) == db.copy_row(values)
+        assert TOKEN_ROWS.formatter(start=2)(row) == "\t" + db.copy_row(values[2:])
+    with_nulls = (user.pk, None, "p", "h", None, None, True)
+    assert TOKEN_ROWS.formatter()(with_nulls) == db.copy_row(with_nulls)
+
+
 def test_a_column_the_model_does_not_have_is_refused_when_described():
     with pytest.raises(ValueError, match="ApiToken has no column user"):
         TableRows(ApiToken, ["user", "label"])

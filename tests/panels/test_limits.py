@@ -125,12 +125,13 @@ def test_one_item_more_than_the_maximum_is_400(client, partner, token):
     assert f"{MAX_ORDER_ITEMS}" in refused(response, "order_items")
 
 
-def test_the_service_refuses_more_items_than_the_maximum():
-    """The admin and the importer call the service: the same rule."""
-    from django.core.exceptions import ValidationError
+def test_the_inputs_refuse_more_items_than_the_maximum():
+    """The API, the admin and the importer parse through panels.inputs: the same rule."""
+    from panels.inputs import InputErrors, order_create_input, order_import_input
 
-    from panels.services import order_items_validate
-
-    with pytest.raises(ValidationError) as raised:
-        order_items_validate([f"sku-{i}" for i in range(MAX_ORDER_ITEMS + 1)])
-    assert "order_items" in raised.value.message_dict
+    body = {"customer_id": 1,
+            "order_items": [{"panel_sku": f"sku-{i}"} for i in range(MAX_ORDER_ITEMS + 1)]}
+    for parse in (order_create_input, order_import_input):
+        with pytest.raises(InputErrors) as raised:
+            parse(body)
+        assert f"{MAX_ORDER_ITEMS}" in " ".join(raised.value.as_dict()["order_items"])

@@ -5,16 +5,10 @@ from django.test import Client
 
 from orders.models import OrderEvent
 from restaurant.models import Order, OrderMenu, Status, StatusHistory
-from tests.commands import seed_demo
 from tests.conftest import bearer, run_concurrently
 from tests.restaurant.factories import OrderFactory, StaffFactory
 
 CHANGELIST = "/admin/restaurant/order/"
-
-
-@pytest.fixture
-def demo():
-    return seed_demo("restaurant")
 
 
 def messages_of(response) -> list[str]:

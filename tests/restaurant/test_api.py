@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from orders.inputs import InputErrors
 from orders.models import OrderEvent
 from restaurant.models import Address, Order, OrderMenu, OrderTotal, StatusHistory
-from restaurant.services import order_create_validate
+from restaurant.selectors import order_create_checked
 from tests.conftest import bearer
 from tests.restaurant.factories import (
     CustomerFactory,
@@ -561,12 +562,10 @@ class TestValidation:
         assert write_counts() == before
 
     @pytest.mark.parametrize("payload,field", INVALID_CREATES)
-    def test_the_service_function_rejects_the_same(self, demo, payload, field):
-        from django.core.exceptions import ValidationError
-
-        with pytest.raises(ValidationError) as raised:
-            order_create_validate(payload)
-        [name] = raised.value.message_dict
+    def test_the_input_layer_rejects_the_same(self, demo, payload, field):
+        with pytest.raises(InputErrors) as raised:
+            order_create_checked(payload)
+        [name] = raised.value.as_dict()
         assert name.replace("[", "/").replace("]", "").replace(".", "/") == field
 
     def test_delivery_with_an_address_object_creates_the_address(self, client, demo, writer):

@@ -6,18 +6,15 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.test import Client
 
+from orders.inputs import InputErrors
 from orders.models import OrderEvent
+from restaurant.inputs import MAX_LIST_LENGTH, OrderChanges
 from restaurant.models import Order, OrderMenu, Staff, StaffGroup, StatusHistory
-from restaurant.services import (
-    MAX_LIST_LENGTH,
-    order_create_validate,
-    order_delete,
-    order_update,
-)
+from restaurant.selectors import order_create_checked
+from restaurant.services import order_delete, order_update
 from tests.conftest import bearer, run_concurrently
 from tests.restaurant.factories import CustomerFactory, MenuFactory, StaffFactory
 from tests.restaurant.test_api import (
@@ -109,9 +106,9 @@ class TestOddNumbers:
 
     @pytest.mark.parametrize("value", ODD_NUMBERS)
     def test_the_validation_the_importer_shares_refuses_the_same(self, demo, value):
-        with pytest.raises(ValidationError) as raised:
-            order_create_validate(payload_with(order_menus=[{"id": value, "qty": 1}]))
-        assert list(raised.value.message_dict) == ["order_menus[0].id"]
+        with pytest.raises(InputErrors) as raised:
+            order_create_checked(payload_with(order_menus=[{"id": value, "qty": 1}]))
+        assert list(raised.value.as_dict()) == ["order_menus[0].id"]
 
 
 class TestUnstorableText:
@@ -146,8 +143,8 @@ class TestUnstorableText:
         assert pointers(response) == [f"/data/attributes/{pointer}"]
         assert write_counts() == before
         # The same body as an import gives it: refused by the service's own validation.
-        with pytest.raises(ValidationError):
-            order_create_validate(payload(text))
+        with pytest.raises(InputErrors):
+            order_create_checked(payload(text))
 
     @pytest.mark.parametrize("field", ["first_name", "last_name", "telephone",
                                        "status_comment", "email"])
@@ -404,7 +401,7 @@ def test_a_delete_racing_patches_leaves_the_losers_a_404(demo):
 
 
 @pytest.mark.parametrize("write", [
-    lambda order: order_update(order=order, data={"first_name": "Late"}),
+    lambda order: order_update(order=order, changes=OrderChanges({"first_name": "Late"})),
     lambda order: order_delete(order=order),
 ])
 def test_a_write_to_an_order_deleted_meanwhile_is_a_404(demo, write):

@@ -14,22 +14,13 @@ from django.db.models import Count
 
 from orders.models import OrderEvent
 from restaurant.models import Address, Menu, Order, OrderMenu, OrderTotal, StatusHistory
-from tests.commands import events_by_order, kill_9_when, run_subprocess, seed_demo, write_jsonl
+from tests.commands import events_by_order, kill_9_when, run_subprocess, write_jsonl
 from tests.commands import run_command as run
 from tests.restaurant.factories import StaffFactory
 from tests.restaurant.test_api import INVALID_CREATES, ORDERS_URL, SEED_PAYLOAD, send
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = settings.BASE_DIR / "examples"
-
-
-@pytest.fixture
-def demo():
-    return seed_demo("restaurant")
-
-
-
-
 
 
 def record(external_id, **changes):
