@@ -5,13 +5,11 @@ few statements, whatever its size); the API's create is a batch of one, so an AP
 order and an imported one are written by the same code and read alike.
 """
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import orjson
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,7 +17,6 @@ from marketplace import selectors
 from marketplace.inputs import ADDRESS_FIELDS, OrderInput, OrderOwnersRef
 from marketplace.models import MarketplaceOrder, Merchant, Record, new_public_id
 from marketplace.selectors import OrderOwners
-from orders.db import COPY_ESCAPES
 from orders.events import order_event_record, order_events_write
 from orders.imports.bulk import TableRows, new_ids
 from orders.inputs import InputError, InputErrors
@@ -58,55 +55,23 @@ class NewOrder(NamedTuple):
 
 def orders_create(orders: Sequence[NewOrder], *, actor=None, via: str) -> list[int]:
     """Write new orders and their history set-based: ids from the sequence in one
-    statement, the orders in one COPY (bulk_create on SQLite), one `create` event each
+    statement, the orders in one COPY (executemany on SQLite), one `create` event each
     (to its state, noting `__v`). Call inside the transaction that resolved the owners
     (`selectors.order_owners_resolve(for_write=True)`). Returns the orders' ids."""
     if not orders:
         return []
     ids = new_ids(MarketplaceOrder, len(orders))
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        ORDER_ROWS.write_copy_text(order_copy_text(ids, orders, now))
-    else:
-        ORDER_ROWS.write([
-            (order_id, new.owners.record_id, new.owners.merchant_id, new.owners.customer_id,
-             new.version, new.created_at or now, new.external_id,
-             new.public_id or new_public_id(), new.status, *new.order[:-1],
-             *new.owners[3:], new.order.comments)
-            for order_id, new in zip(ids, orders, strict=True)])
+    ORDER_ROWS.write([
+        (order_id, new.owners.record_id, new.owners.merchant_id, new.owners.customer_id,
+         new.version, new.created_at or now, new.external_id,
+         new.public_id or new_public_id(), new.status, *new.order[:-1],
+         *new.owners[3:], new.order.comments)
+        for order_id, new in zip(ids, orders, strict=True)])
     order_events_write(MarketplaceOrder, [
         (order_id, "create", "", new.status, f"__v {new.version}")
         for order_id, new in zip(ids, orders, strict=True)], via=via, actor=actor)
     return ids
-
-
-COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
-NULL = "\\N"  # COPY's NULL
-
-
-def copy_texts(*values: str) -> str:
-    """Strings as consecutive fields of a COPY row: tab-separated, escaped where needed.
-    (TRANSITIONAL: the same as wholesale's; to live once in orders.imports.bulk.)"""
-    if COPY_SPECIALS.search("".join(values)) is None:  # the usual case: nothing to escape
-        return "\t".join(values)
-    return "\t".join(value.translate(COPY_ESCAPES) for value in values)
-
-
-def order_copy_text(ids: list[int], orders: Sequence[NewOrder], now: datetime) -> str:
-    """The orders as ORDER_ROWS' COPY text: what `ORDER_ROWS.copy_text` gives for the
-    same rows, made without a call per value (an import writes millions)."""
-    now_text = now.isoformat()
-    rows = []
-    for order_id, new in zip(ids, orders, strict=True):
-        owners, order = new.owners, new.order
-        rows.append(
-            f"{order_id}\t{owners.record_id}\t{owners.merchant_id}\t{owners.customer_id}\t"
-            f"{new.version}\t{new.created_at.isoformat() if new.created_at else now_text}\t"
-            f"{NULL if new.external_id is None else new.external_id.translate(COPY_ESCAPES)}\t"
-            + copy_texts(new.public_id or new_public_id(), new.status, *order[:-1],
-                         *owners[3:], orjson.dumps(order.comments).decode())
-            + "\n")
-    return "".join(rows)
 
 
 def order_create(*, customer_id: str, merchant_id: str, record_id: str, order: OrderInput,

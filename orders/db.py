@@ -1,17 +1,46 @@
 """Database helpers the domains share."""
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import CharField
+from django.db.models import CharField, Field
+from django.db.models.lookups import In
 
-from orders.inputs import BIGINT_MAX
 
-MAX_ID = BIGINT_MAX  # TRANSITIONAL: orders.imports.importers still reads it; use orders.inputs
+@Field.register_lookup
+class AnyOf(In):
+    """`field__any_of=values`: on PostgreSQL `field IN (SELECT unnest('{...}'::<type>[]))`.
+
+    For a batch's thousands of keys: one parameter, an array literal, instead of a
+    placeholder per value (quoting thousands costs the client more than the query). The
+    planner knows a constant array's length and probes the index once per value on a big
+    table; `= ANY(array)` was planned as a scan of the whole table once the table had
+    some hundred thousand rows, and a subquery of unknown size as a scan of every row
+    against every value. Strings holding NUL are left out: no PostgreSQL text can equal
+    them. Elsewhere, a plain IN.
+    """
+
+    lookup_name = "any_of"
+
+    def get_prep_lookup(self):
+        """The values as given: the column's own type already (keys a batch read from its
+        rows or records). Django would prepare each through the field, which for
+        thousands costs more than the query."""
+        return self.rhs
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        array_type = "text" if isinstance(field, CharField) else field.cast_db_type(connection)
+        return (f"{lhs} IN (SELECT unnest(%s::{array_type}[]))",
+                [*lhs_params, array_literal(self.rhs)])
+
+
 
 
 def array_literal(values: Iterable) -> str:
@@ -68,6 +97,39 @@ def copy_row(values, end: str = "\n") -> str:
         else v.isoformat() if isinstance(v, datetime) else str(v)
         for v in values
     ) + end
+
+
+COPY_NULL = "\\N"
+COPY_SPECIALS = re.compile(r"[\\\t\n\r]")
+
+
+def copy_texts(*values: str) -> str:
+    """Strings as consecutive fields of a COPY row: tab-separated, escaped where needed."""
+    if COPY_SPECIALS.search("".join(values)) is None:  # the usual case: nothing to escape
+        return "\t".join(values)
+    return "\t".join(value.translate(COPY_ESCAPES) for value in values)
+
+
+def copy_value(value) -> str:
+    """One field of a COPY row (see copy_row)."""
+    if value is None:
+        return COPY_NULL
+    return value.translate(COPY_ESCAPES) if type(value) is str else copy_row((value,), end="")
+
+
+COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+COPY_ESCAPE = re.compile(r"\\(.)")
+
+
+def copy_fields(row: str) -> list[str | None]:
+    """A row in COPY's text format (as copy_row writes it) back as its fields: strings,
+    None for NULL."""
+    return [
+        None if field == COPY_NULL
+        else COPY_ESCAPE.sub(lambda match: COPY_UNESCAPES[match[1]], field) if "\\" in field
+        else field
+        for field in row.rstrip("\n").split("\t")
+    ]
 
 
 @functools.cache
@@ -139,8 +201,8 @@ def foreign_key_triggers_skipped():
 
 
 def keys_found(model, columns: list[str], keys, *, found: str = "id") -> dict[tuple, object]:
-    """Which of these keys (tuples of `columns`' values: `("account_id",
-    "customer_order_no")`) name a row of `model`, and that row's `found` column.
+    """Which of these keys (tuples of `columns`' values: `("user_id", "label")`) name a
+    row of `model`, and that row's `found` column.
 
     The query runs in time linear in the batch whatever the table's statistics say. On
     PostgreSQL each key is looked up by its own LIMIT 1 subquery (a LATERAL join over the
@@ -205,8 +267,10 @@ def rows_by_key(model, columns: list[str], keys, fields: list[str], *,
     keys that name many rows (an order's lines), or for more than one column of a row.
 
     Linear in the batch whatever the statistics, as keys_found: on PostgreSQL a LATERAL
-    subquery per key probes the index on `columns`. Keys holding NULL or a string with
-    NUL are left out.
+    subquery per key probes the index on `columns` (its OFFSET 0 keeps the planner from
+    flattening it into a join of its choosing: with statistics taken when the table held
+    three rows it chose to read the table whole). Keys holding NULL or a string with NUL
+    are left out.
     """
     keys = [tuple(key) for key in set(map(tuple, keys))
             if not any(value is None or (type(value) is str and "\x00" in value)
@@ -231,7 +295,7 @@ def rows_by_key(model, columns: list[str], keys, fields: list[str], *,
                 f"SELECT {', '.join(f'k.{n}' for n in names)}, found.* "  # noqa: S608
                 f"FROM unnest({arrays}) AS k({', '.join(names)}) "
                 f"CROSS JOIN LATERAL (SELECT {wanted} FROM {table} t WHERE {matches}"
-                f"{f' ORDER BY {ordering}' if ordering else ''}) found",
+                f"{f' ORDER BY {ordering}' if ordering else ''} OFFSET 0) found",
                 [array_literal([key[i] for key in keys]) for i in range(len(key_fields))])
             return cursor.fetchall()
         column_list = ", ".join(f"t.{quote(f.column)}" for f in key_fields)

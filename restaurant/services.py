@@ -8,18 +8,17 @@ SQLite), one create event per order (`orders.events.order_events_write`). Status
 through `orders.lifecycle.transition`, the status kept in its own table (`StateStore`).
 """
 
-import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from orders.db import COPY_ESCAPES, row_upsert
+from orders.db import row_upsert
 from orders.events import order_event_record, order_events_write
 from orders.imports.bulk import TableRows, new_ids
 from orders.inputs import short_repr
@@ -60,47 +59,6 @@ HISTORY_ROWS = TableRows(StatusHistory, ["order_id", "status_id", "staff_id", "c
                                          "notify", "created_at"])
 
 
-def copy_formatter(table: TableRows, start: int = 0) -> Callable[[Sequence], str]:
-    """A function giving one row of `table` in COPY's text format, compiled once from the
-    table's description (its columns' types): an f-string per row instead of a type test
-    per value, which for an import's millions of values is most of the writer's time.
-    Same text as orders.db.copy_row. `start`: the text from that column on (a tab
-    before it), for a row whose first columns (ids) are given later."""
-    fields = {field.attname: field for field in table.model._meta.concrete_fields}
-    parts = []
-    for index, name in enumerate(table.columns):
-        if index < start:
-            continue
-        field, value = fields[name], f"r[{index}]"
-        if isinstance(field, models.JSONField):
-            text = f"('[]' if {value} == [] else dumps({value}, ensure_ascii=False)" \
-                   ".translate(ESCAPES))"
-        elif isinstance(field, models.BooleanField):
-            text = f"('t' if {value} else 'f')"
-        elif isinstance(field, models.DateTimeField):
-            text = f"{value}.isoformat()"
-        elif isinstance(field, models.CharField | models.TextField) and not (
-                isinstance(field, models.GenericIPAddressField)):
-            text = f"{value}.translate(ESCAPES)"
-        else:  # numbers, dates, times, addresses: their str()
-            text = value
-        parts.append(f"{{NULL if {value} is None else {text}}}")
-    source = 'lambda r: f"' + ("\\t" if start else "") + "\\t".join(parts) + '\\n"'
-    return eval(source, {"NULL": "\\N", "ESCAPES": COPY_ESCAPES,  # noqa: S307 - our code
-                         "dumps": json.dumps})
-
-
-def formatter_of(table: TableRows, start: int = 0) -> Callable[[Sequence], str]:
-    try:
-        return COPY_FORMATTERS[table, start]
-    except KeyError:
-        formatter = COPY_FORMATTERS[table, start] = copy_formatter(table, start)
-        return formatter
-
-
-COPY_FORMATTERS: dict[tuple[TableRows, int], Callable[[Sequence], str]] = {}
-
-
 def staff_id_of(actor) -> int | None:
     """The staff member a user is (who gave a status), or None."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -124,11 +82,6 @@ class OrderRows(NamedTuple):
     lines: tuple
     totals: tuple
     history: tuple
-
-
-def tail_of(table: TableRows, row: tuple, ids: int) -> str:
-    """A row's COPY text after its first `ids` columns (a tab before it, a newline after)."""
-    return formatter_of(table, ids)(row)
 
 
 def order_rows_made(resolved: ResolvedOrder, *, now: datetime, staff_id: int | None = None,
@@ -180,11 +133,11 @@ def order_rows_made(resolved: ResolvedOrder, *, now: datetime, staff_id: int | N
     if text:
         return OrderRows(
             True, order.external_id, order_hash, resolved.status_name,
-            tail_of(ORDER_ROWS, row, 1 if address is None else 2),
-            tail_of(ADDRESS_ROWS, address, 1) if address is not None else None,
-            tuple(map(formatter_of(MENU_ROWS, 1), lines)),
-            tuple(map(formatter_of(TOTAL_ROWS, 1), totals)),
-            tuple(map(formatter_of(HISTORY_ROWS, 1), history)))
+            ORDER_ROWS.formatter(1 if address is None else 2)(row),
+            ADDRESS_ROWS.formatter(1)(address) if address is not None else None,
+            tuple(map(MENU_ROWS.formatter(1), lines)),
+            tuple(map(TOTAL_ROWS.formatter(1), totals)),
+            tuple(map(HISTORY_ROWS.formatter(1), history)))
     return OrderRows(False, order.external_id, order_hash, resolved.status_name,
                      row, address, tuple(lines), tuple(totals), tuple(history))
 

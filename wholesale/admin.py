@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.inputs import InputErrors
 from orders.lifecycle import TransitionRefused, order_label
-from wholesale import services
+from wholesale import inputs, services
 from wholesale.models import Product, TradeAccount, WholesaleOrder, WholesaleOrderLine
 
 
@@ -33,10 +34,24 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class OrderAdminForm(forms.ModelForm):
-    """The order's fields through the API's own body validation (`order_body_validate`):
-    refused as the API refuses them (a country code `1!`) and stored as the API stores
-    them (`gb` as GB). The body is the order as an API client would send it now, with its
-    current lines; the lines' changes are checked by their own forms."""
+    """The order's body fields through the API's own validator (`inputs.order_body_input`):
+    refused with the API's messages (a country code `GBR`, a NUL, a name too long) and
+    stored as the API stores them (`gb` as GB). Those fields take the text as typed: the
+    form fields' own length, choice and NUL checks would answer first, with Django's
+    messages. The body is the order as an API client would send it now, with its current
+    lines, whose changes their own forms check."""
+
+    BODY_FIELDS = ["delivery_method", *inputs.BODY_TEXT_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.BODY_FIELDS:
+            if name in self.fields:
+                shown = self.fields[name]
+                self.fields[name] = field = forms.CharField(
+                    required=False, strip=False, label=shown.label, help_text=shown.help_text,
+                    widget=shown.widget)
+                field.validators = []  # (CharField's own NUL check: the validator's)
 
     def clean(self):
         cleaned = super().clean()
@@ -45,23 +60,20 @@ class OrderAdminForm(forms.ModelForm):
         body = {
             "customer_order_no": order.customer_order_no,
             "order_type": order.order_type,
-            "delivery_method": cleaned.get("delivery_method"),
-            **{name: cleaned.get(name) for name in services.BODY_TEXT_FIELDS},
+            **{name: cleaned.get(name) or None for name in self.BODY_FIELDS},
             "products": [{"product_code": line.product_code, "quantity": line.quantity}
                          for line in lines],
         }
         try:
-            validated = services.order_body_validate(
+            validated = inputs.order_body_input(
                 body, {line.product_code: line.product for line in lines})
-        except ValidationError as exc:
-            problems_by_field = (exc.message_dict if hasattr(exc, "error_dict")
-                                 else {None: exc.messages})
-            for name, problems in problems_by_field.items():
+        except InputErrors as exc:
+            for name, problems in exc.as_dict().items():
                 self.add_error(name if name in self.fields else None, problems)
             return cleaned
-        for name in ["delivery_method", *services.BODY_TEXT_FIELDS]:
+        for name in self.BODY_FIELDS:
             if name in self.fields:
-                cleaned[name] = validated[name]
+                cleaned[name] = validated.fields[name]
         return cleaned
 
 
@@ -185,7 +197,7 @@ class WholesaleOrderAdmin(KeptOrderAdmin):
                 elif "quantity" in line_form.changed_data:
                     quantities[line_form.instance.pk] = data["quantity"]
             elif not data.get("DELETE"):
-                added.append(services.OrderLineInput(data["product"], data["quantity"]))
+                added.append(inputs.OrderLineInput(data["product"], data["quantity"]))
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         if not (changes or quantities or removed or added):
             return  # saved unchanged: no history event

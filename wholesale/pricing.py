@@ -52,8 +52,17 @@ def order_totals_of_units(prices: Iterable[int], vats: Iterable[int],
     """`order_totals` of lines given as `in_units(line_price, 2)`, `in_units(vat, 2)` and
     `in_units(line_weight, 3)`: the same exact sums (the lines are already rounded to the
     cent), as ints, which a bulk import sums several times quicker than Decimals."""
-    return OrderTotals(Decimal(sum(prices)).scaleb(-2), Decimal(sum(vats)).scaleb(-2),
-                       Decimal(sum(weights)).scaleb(-3))
+    return OrderTotals(in_places(sum(prices), 2), in_places(sum(vats), 2),
+                       in_places(sum(weights), 3))
+
+
+ZEROS = {2: Decimal("0.00"), 3: Decimal("0.000")}
+
+
+def in_places(units: int, places: int) -> Decimal:
+    """A whole number of 10**-places units as the Decimal `order_totals` gives: 3010 ->
+    3.010, and 0 -> 0.000 (not 0E-3, which reads differently in an order's history)."""
+    return Decimal(units).scaleb(-places) if units else ZEROS[places]
 
 
 def order_totals(lines: Iterable) -> OrderTotals:

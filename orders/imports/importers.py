@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from orders import db
 from orders.imports.records import Outcome, SourceItem, errors_from_validation
+from orders.inputs import BIGINT_MAX
 
 
 class Importer(ABC):
@@ -207,7 +208,7 @@ def own_orders_named(model, external_ids: set[str], prefix: str) -> dict[str, in
     for external_id in external_ids:
         number = external_id.removeprefix(prefix)
         if (external_id.startswith(prefix) and number.isascii() and number.isdigit()
-                and str(int(number)) == number and int(number) <= db.MAX_ID):
+                and str(int(number)) == number and int(number) <= BIGINT_MAX):
             ids[int(number)] = external_id
     if not ids:
         return {}

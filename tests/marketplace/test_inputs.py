@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from marketplace import inputs, services
+from marketplace import inputs
 from marketplace.importers import order_importer
 from marketplace.models import MarketplaceOrder
 from orders.imports import SourceItem
@@ -199,40 +199,6 @@ class TestInputs:
             [("record_id", f"No record with id {other_record} of merchant {MERCHANT_ID}.")],
         ]
 
-    def test_the_copy_rows_are_the_table_description_rows(self, demo):
-        """services.order_copy_text formats ORDER_ROWS' rows itself, for speed: the same
-        fields as TableRows.copy_text gives (the JSON compact, which jsonb ignores)."""
-        from datetime import UTC, datetime
-
-        from marketplace.selectors import OrderOwners
-
-        owners = OrderOwners(7, 8, 9, "Tab\tand \\ back", "Line\nbreak", "")
-        order = inputs.OrderInput("1 Road", "", "Au\rstin", "TX", "1", "me@example.com",
-                                  "é", "", "", "", "", ["a\tb", 'q"\\'])
-        orders = [services.NewOrder(owners, order, external_id=None, public_id="a" * 24),
-                  services.NewOrder(owners, order, external_id="E\\1", public_id="b" * 24,
-                                    status="Completed", version=3,
-                                    created_at=datetime(2019, 3, 1, tzinfo=UTC))]
-        now = datetime(2020, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-        mine = services.order_copy_text([1, 2], orders, now)
-        expected = services.ORDER_ROWS.copy_text([
-            (i, owners.record_id, owners.merchant_id, owners.customer_id, new.version,
-             new.created_at or now, new.external_id, new.public_id, new.status,
-             *order[:-1], *owners[3:], order.comments)
-            for i, new in zip([1, 2], orders, strict=True)])
-        mine_rows = [row.split("\t") for row in mine.splitlines()]
-        expected_rows = [row.split("\t") for row in expected.splitlines()]
-        assert [row[:-1] for row in mine_rows] == [row[:-1] for row in expected_rows]
-        unescape = {"\\\\": "\\", "\\t": "\t"}
-        for a, b in zip(mine_rows, expected_rows, strict=True):
-            assert json.loads(_unescaped(a[-1], unescape)) == json.loads(
-                _unescaped(b[-1], unescape))
-
-
-def _unescaped(text: str, escapes: dict) -> str:
-    import re
-
-    return re.sub(r"\\[\\t]", lambda match: escapes[match[0]], text)
 
 
 class TestSetBasedImport:

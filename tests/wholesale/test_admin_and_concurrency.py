@@ -3,9 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from orders.models import OrderEvent
 from tests.conftest import bearer, run_concurrently
+from tests.wholesale.test_api import BAD_BODIES_422, SEED_GET_1234, post_json, write_counts
+from wholesale.admin import WholesaleOrderAdmin
 from wholesale.models import Product, WholesaleOrder
 
 CHANGELIST = "/admin/wholesale/wholesaleorder/"
@@ -214,6 +217,33 @@ class TestOrderAdmin:
         assert "is not a two-letter country code" in response.content.decode()
         assert WholesaleOrder.objects.get(pk=1234).delivery_country_code == before
         assert not OrderEvent.objects.filter(object_id=1234).exists()
+
+
+# The API's refusals an operator can type into the order form (text, not JSON numbers).
+ADMIN_CASES = [(body, field) for body, field, _ in BAD_BODIES_422
+               if field in WholesaleOrderAdmin.editable_fields
+               and isinstance(body.get(field, ""), str)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body, field", ADMIN_CASES)
+def test_the_order_form_refuses_what_the_api_refuses_with_its_message(demo, admin_client,
+                                                                       client, body, field):
+    """Parity with the API (and so with the importer): the same value of an order field
+    is refused with the same message, and nothing is saved."""
+    api = post_json(client, body, demo["customer"]["token"])
+    assert api.status_code == 422
+    messages = api.json()["errors"][field]
+    before = write_counts()
+    data = change_form_data(admin_client.get(ORDER_1234))
+    data[field] = body.get(field, "")  # (absent: the form's field left empty)
+    response = admin_client.post(ORDER_1234, data)
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors[field] == messages
+    assert escape(messages[0]) in response.content.decode()
+    assert write_counts() == before
+    order = WholesaleOrder.objects.get(pk=1234)
+    assert (getattr(order, field) or None) == SEED_GET_1234[field]
 
 
 @pytest.mark.django_db

@@ -293,6 +293,7 @@ BAD_BODIES_422 = [
     (body_with(delivery_method={"method": "DELIVER"}), "delivery_method", "is not one of"),
     (body_with(delivery_country_code="GBR"), "delivery_country_code", "'GBR'"),
     (body_with(delivery_telephone=1582887760), "delivery_telephone", "string"),
+    (body_with(delivery_name="x" * 201), "delivery_name", "At most 200 characters"),
     (body_with(products=...), "products", "required"),
     (body_with(products=[]), "products", "At least one"),
     (body_with(products=[{"product_code": "NOPE", "quantity": 1}]),

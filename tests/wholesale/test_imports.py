@@ -226,7 +226,7 @@ def test_an_order_created_by_the_api_during_an_import_batch_is_not_doubled(demo)
     the insert fails on the unique key, the batch is retried and finds the order."""
     from orders.imports import SourceItem, run_import
     from tests.conftest import run_concurrently
-    from wholesale import services
+    from wholesale import inputs, selectors, services
     from wholesale.importers import WholesaleOrderImporter
     from wholesale.models import TradeAccount
 
@@ -240,8 +240,10 @@ def test_an_order_created_by_the_api_during_an_import_batch_is_not_doubled(demo)
             self.creates += 1
             assert self.creates == 1, "the retried batch created the order again"
             # after the batch looked up existing orders:
-            run_concurrently(1, lambda _: services.order_save_from_body(
-                account=account, data=SEED_POST_BODY))
+            run_concurrently(1, lambda _: services.order_save(
+                account=account, body=inputs.order_body_input(
+                    SEED_POST_BODY, selectors.products_by_code(
+                        inputs.order_body_product_codes(SEED_POST_BODY)))))
             super().create(items, actor=actor)
 
     items = [SourceItem(1, {"account": account.pk, **SEED_POST_BODY})]
@@ -456,3 +458,146 @@ def test_an_order_the_writer_process_reads_back_is_compared_and_replaced_exactly
     assert orders["ESC-1"].total_price == Decimal("70.00")
     assert [line.product_code for line in orders["ESC-2"].lines.order_by("position")] == [
         "VFR8CW", "VFR8BEZMW", "VFR8BEZCBR"]
+
+
+# --- each table's row described once: the hand-made COPY text is TableRows' ---------------
+
+
+def test_the_hand_made_copy_rows_are_the_table_descriptions_rows(demo):
+    """The import formats its rows by hand (quicker per order); they are, character for
+    character, what ORDER_ROWS, LINE_ROWS and EVENT_ROWS make of the same values, text
+    that COPY escapes and NULLs included."""
+    import pickle
+    from datetime import UTC, datetime
+
+    from django.contrib.auth import get_user_model
+
+    from orders.events import EVENT_ROWS
+    from wholesale import importers, inputs, services
+
+    user = get_user_model().objects.get(email="john.doe@mlaccessories.example")
+    account = demo["customer"]["account_id"]
+    records = [
+        record(demo, notes="Gate\tcode\\4\r\nRing", delivery_name=None, order_state="PLACED",
+               external_id="erp-1", created_by=user.email, created_at="2017-02-27 14:35:50",
+               carriage_tba=True),
+        record(demo, customer_order_no="PLAIN-1", delivery_method="COLLECT",
+               order_state="CANCELLED", products=[{"product_code": "CA", "quantity": 3}]),
+    ]
+    references = inputs.RecordReferences(
+        importers.CATALOG.products_by_code(inputs.order_body_product_codes(*records)),
+        {account}, {user.email: user.pk})
+    now = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    for number, one in enumerate(records, start=1):
+        parsed = inputs.order_record_input(one, references)
+        order = importers.PreparedOrder(parsed, [
+            importers.CATALOG.priced_line(product, quantity)
+            for product, quantity in parsed.body.lines], now.isoformat())
+        assert services.ORDER_ROWS.copy_text([services.order_row(order, 7, 900, now)]) == (
+            f"7\t900\t{order.order_text}")
+        assert services.LINE_ROWS.copy_text(services.line_rows(order, 7)) == (
+            order.lines_copy_text(7))
+        events = ([order], [7], 3, user.pk if number == 1 else None, now)
+        assert EVENT_ROWS.copy_text(services.event_rows(*events)) == (
+            services.events_copy_text(*events))
+        crossed = pickle.loads(pickle.dumps(order))  # as the writer process reads it back
+        assert (crossed.fields, crossed.carriage_tba, crossed.note) == (
+            order.fields, order.carriage_tba, order.note)
+        assert [(line.product.pk, line.quantity) for line in crossed.lines] == [
+            (line.product.pk, line.quantity) for line in order.lines]
+
+
+def test_an_imported_orders_history_reads_like_an_api_created_ones(client, demo, tmp_path):
+    assert post_json(client, SEED_POST_BODY, demo["customer"]["token"]).status_code == 201
+    path = write_jsonl(tmp_path / "one.jsonl", [record(demo, customer_order_no="IMP-1")])
+    assert run("import_orders", "wholesale", path)[0] == 0
+    (api,), (imported,) = (
+        OrderEvent.objects.filter(object_id=WholesaleOrder.objects.get(
+            customer_order_no=number).pk).values_list("action", "from_state", "to_state",
+                                                      "note", "via")
+        for number in ["MLA-API #23456", "IMP-1"])
+    assert api[:4] == imported[:4]
+    assert api[3] == "3 line(s), total 252.35 + VAT 50.47, 3.010 kg"
+    assert (api[4], imported[4]) == ("api", "import")
+
+
+# --- statistics never decide the speed --------------------------------------------------
+
+
+def seq_scanned(plan) -> set[str]:
+    """The tables a plan (EXPLAIN's JSON) reads whole."""
+    nodes, tables = [plan[0]["Plan"]], set()
+    while nodes:
+        node = nodes.pop()
+        if node.get("Node Type") == "Seq Scan":
+            tables.add(node["Relation Name"])
+        nodes.extend(node.get("Plans", []))
+    return tables
+
+
+@pytest.mark.postgres
+def test_the_imports_lookups_probe_indexes_whatever_the_statistics_say(demo, tmp_path):
+    """The issue's stale case, smaller: the tables analysed when they held 3 orders of one
+    account, then 20,000 orders of 50 accounts written. Every query a batch runs on the
+    orders and their lines (existence checks by key and external id, the re-run's
+    comparison) probes an index: none reads a table whole, so a batch costs the same
+    however large the table has grown since."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.imports import SourceItem, run_import
+    from wholesale.importers import order_importer
+    from wholesale.models import TradeAccount
+
+    account = demo["customer"]["account_id"]
+    path = write_jsonl(tmp_path / "two.jsonl", [record(demo, customer_order_no=f"FIRST-{i}")
+                                                for i in range(2)])
+    assert run("import_orders", "wholesale", path)[0] == 0
+    accounts = [TradeAccount.objects.create(name=f"Stale {i}").pk for i in range(49)]
+    text_columns = ", ".join(["delivery_method", *ORDER_TEXTS])
+    with connection.cursor() as cursor:
+        for table in ["wholesale_wholesaleorder", "wholesale_wholesaleorderline"]:
+            cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"""
+            INSERT INTO wholesale_wholesaleorder (account_id, order_number, customer_order_no,
+                order_state, order_type, {text_columns}, carriage_tba, total_price, total_vat,
+                total_weight, created_at, updated_at, external_id)
+            SELECT (%s::bigint[])[1 + n %% 49], 10000000 + n, 'STALE-' || n, 'OPEN',
+                'WHOLESALE', 'COLLECT', {", ".join(["''"] * len(ORDER_TEXTS))}, false, 10, 2,
+                0, now(), now(), 'stale-' || n
+            FROM generate_series(1, 20000) n""", [accounts])
+        cursor.execute("""
+            INSERT INTO wholesale_wholesaleorderline (order_id, position, product_id, quantity,
+                product_code, product_type, description, vat_code, vat_rate, unit_price,
+                unit_weight, line_price, vat, line_weight)
+            SELECT o.id, 0, p.id, 1, p.product_code, p.type, p.description, p.vat_code, 0.2,
+                p.unit_price, p.unit_weight, 10, 2, 0
+            FROM wholesale_wholesaleorder o, wholesale_product p
+            WHERE o.customer_order_no LIKE 'STALE-%%' AND p.product_code = 'CA'""")
+
+    stale = [{"account": accounts[n % 49], "external_id": f"stale-{n}",
+              "customer_order_no": f"STALE-{n}", "delivery_method": "COLLECT",
+              "products": [{"product_code": "CA", "quantity": 1}]} for n in range(1, 400)]
+    items = ([SourceItem(n, one) for n, one in enumerate(stale)]  # a re-run: unchanged
+             + [SourceItem(1000 + n, record(demo, customer_order_no=f"NEW-{n}",
+                                            external_id=f"new-{n}")) for n in range(400)])
+    with CaptureQueriesContext(connection) as queries:
+        stats, _ = run_import(order_importer, items, batch_size=2000, atomic=False,
+                              dry_run=False)
+    assert (stats.created, stats.unchanged, stats.rejected) == (400, 399, 0)
+    assert WholesaleOrder.objects.filter(account_id=account).count() == 403
+    looked_up = [query["sql"] for query in queries.captured_queries
+                 if query["sql"].startswith("SELECT")
+                 and "wholesale_wholesaleorder" in query["sql"]]
+    assert len(looked_up) >= 4  # by key, by external id, the orders and lines to compare
+    with connection.cursor() as cursor:
+        for sql in looked_up:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            scanned = seq_scanned(cursor.fetchone()[0])
+            assert not scanned & {"wholesale_wholesaleorder", "wholesale_wholesaleorderline"}, (
+                sql[:300], scanned)
+
+
+ORDER_TEXTS = ["delivery_name", "delivery_company_name", "delivery_address1",
+               "delivery_address2", "delivery_town", "delivery_county", "delivery_country_code",
+               "delivery_postcode", "delivery_telephone", "notes"]

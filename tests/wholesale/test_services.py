@@ -2,17 +2,10 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 
-from wholesale.models import OrderNumberCounter, Product
+from wholesale.models import OrderNumberCounter
 from wholesale.pricing import in_units, line_figures, order_totals, order_totals_of_units
-from wholesale.services import (
-    OrderBodyInvalid,
-    OrderBodyMalformed,
-    order_body_product_codes,
-    order_body_validate,
-    order_numbers_allocate,
-)
+from wholesale.services import order_numbers_allocate
 
 D = Decimal
 
@@ -69,43 +62,6 @@ class TestPricing:
             in_units(D("0.005"), 2)
 
 
-def product(code: str, **fields) -> Product:
-    return Product(product_code=code, description=code, unit_price=D("1.0000"),
-                   unit_weight=D("0.100"), **fields)
-
-
-class TestBodyValidation:
-    """A plain function: no database, so a bulk importer can call it per row."""
-
-    def test_cleans_a_valid_body(self):
-        products = {"CA": product("CA")}
-        body = {"customer_order_no": " PO-1 ", "delivery_method": "DELIVER",
-                "delivery_country_code": "gb", "delivery_name": None, "notes": "",
-                "products": [{"product_code": "CA", "quantity": 3}]}
-        assert order_body_product_codes(body) == {"CA"}
-        cleaned = order_body_validate(body, products)
-        lines = cleaned.pop("lines")
-        assert [(line.product.product_code, line.quantity) for line in lines] == [("CA", 3)]
-        assert cleaned["customer_order_no"] == "PO-1"
-        assert cleaned["order_type"] == "WHOLESALE"
-        assert cleaned["delivery_country_code"] == "GB"
-        assert cleaned["delivery_name"] == "" and cleaned["delivery_town"] == ""
-
-    @pytest.mark.parametrize("body", [[], "x", {"products": "CA"}, {"products": [1]}])
-    def test_wrong_structure_is_malformed(self, body):
-        with pytest.raises(OrderBodyMalformed):
-            order_body_validate(body, {})
-        assert order_body_product_codes(body) == set()
-
-    def test_field_errors_are_all_named(self):
-        with pytest.raises(OrderBodyInvalid) as caught:
-            order_body_validate({"products": [{"product_code": "NOPE", "quantity": 0}]}, {})
-        assert isinstance(caught.value, ValidationError)
-        assert set(caught.value.message_dict) == {
-            "customer_order_no", "delivery_method", "products[0].product_code",
-            "products[0].quantity"}
-
-
 @pytest.mark.django_db
 class TestOrderNumbers:
     def test_blocks_are_consecutive_and_do_not_overlap(self):
@@ -125,14 +81,3 @@ class TestOrderNumbers:
     def test_count_must_be_positive(self):
         with pytest.raises(ValueError):
             order_numbers_allocate(0)
-
-
-@pytest.mark.django_db
-def test_a_line_beyond_the_money_column_is_refused_by_name():
-    product = Product.objects.create(product_code="GOLD", description="Gold bar",
-                                     unit_price=D("50000.0000"))
-    body = {"customer_order_no": "BIG-1", "delivery_method": "COLLECT",
-            "products": [{"product_code": "GOLD", "quantity": 100_000_000}]}
-    with pytest.raises(OrderBodyInvalid) as refused:
-        order_body_validate(body, {"GOLD": product})
-    assert "beyond what a line can hold" in refused.value.message_dict["products[0].quantity"][0]

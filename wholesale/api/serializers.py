@@ -2,7 +2,8 @@
 
 Orders are written out by hand (`order_wire`) so every number is a JSON number printed as
 the seed prints it (see DecimalJSONRenderer); the Serializer classes describe the same
-shapes for the OpenAPI schema and delegate to these functions.
+shapes for the OpenAPI schema and delegate to these functions. The request body's
+serializer is wholesale.inputs' (built from the rules the API validates with).
 """
 
 from datetime import UTC
@@ -12,7 +13,6 @@ from rest_framework import serializers
 
 from wholesale.models import Product, ProductType, VatCode, WholesaleOrder, WholesaleOrderLine
 from wholesale.pricing import money
-from wholesale.services import MAX_ORDER_LINES, MAX_QUANTITY
 
 CREATED_AT_FORMAT = "%Y-%m-%d %H:%M:%S+00"  # the seed's "2017-02-27 14:35:50+00", UTC
 UNIT_PRICE_PLACES = Decimal("0.0001")
@@ -145,31 +145,6 @@ class WholesaleOrderSerializer(serializers.Serializer):
 
     def to_representation(self, instance):
         return order_wire(instance)
-
-
-class WholesaleOrderBodyLineSerializer(serializers.Serializer):
-    product_code = serializers.CharField()
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-
-
-class WholesaleOrderBodySerializer(serializers.Serializer):
-    """The create-or-update body, for the schema; wholesale.services validates it."""
-
-    customer_order_no = serializers.CharField()
-    order_type = serializers.ChoiceField(choices=WholesaleOrder.OrderType.choices,
-                                         required=False)
-    delivery_method = serializers.ChoiceField(choices=WholesaleOrder.DeliveryMethod.values)
-    delivery_name = serializers.CharField(allow_null=True, required=False)
-    delivery_company_name = serializers.CharField(allow_null=True, required=False)
-    delivery_address1 = serializers.CharField(allow_null=True, required=False)
-    delivery_address2 = serializers.CharField(allow_null=True, required=False)
-    delivery_town = serializers.CharField(allow_null=True, required=False)
-    delivery_county = serializers.CharField(allow_null=True, required=False)
-    delivery_country_code = serializers.CharField(allow_null=True, required=False)
-    delivery_postcode = serializers.CharField(allow_null=True, required=False)
-    delivery_telephone = serializers.CharField(allow_null=True, required=False)
-    notes = serializers.CharField(allow_null=True, required=False)
-    products = WholesaleOrderBodyLineSerializer(many=True, max_length=MAX_ORDER_LINES)
 
 
 class WholesaleProductSerializer(serializers.Serializer):

@@ -10,16 +10,16 @@ from orders.api.fields import BoundedDateTimeFilter
 from orders.api.pagination import HeaderLimitOffsetPagination
 from orders.api.parsers import StorableQueryMixin, UnstorableInput
 from orders.auth import READ_WRITE_ABILITIES, BearerTokenAuthentication, HasAbility
-from wholesale import selectors, services
+from wholesale import inputs, selectors, services
 from wholesale.api.renderers import DecimalJSONRenderer
 from wholesale.api.serializers import (
     WholesaleErrorSerializer,
-    WholesaleOrderBodySerializer,
     WholesaleOrderSerializer,
     WholesaleProductSerializer,
     order_wire,
 )
 from wholesale.auth import EmailBasicAuthentication
+from wholesale.inputs import WholesaleOrderBodySerializer
 from wholesale.models import WholesaleOrder
 
 
@@ -36,7 +36,7 @@ def wholesale_exception_handler(exc, context):
     response = render_error_response(exc, context)
     # A body with a field missing or invalid is 422; a malformed one (and bad query
     # parameters) stays 400.
-    if response is not None and isinstance(exc, services.OrderBodyInvalid | UnstorableInput):
+    if response is not None and isinstance(exc, inputs.OrderBodyInvalid | UnstorableInput):
         response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return response
 
@@ -91,8 +91,10 @@ class OrderListCreateView(WholesaleAPIMixin, generics.ListAPIView):
                    422: WholesaleErrorSerializer},
     )
     def post(self, request):
-        order, created = services.order_save_from_body(
-            account=self.account, data=request.data, actor=request.user, via="api")
+        products = selectors.products_by_code(inputs.order_body_product_codes(request.data))
+        body = inputs.order_body_input(request.data, products)
+        order, created = services.order_save(account=self.account, body=body,
+                                             actor=request.user, via="api")
         order = self.orders().get(pk=order.pk)
         return Response(order_wire(order),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
