@@ -1,7 +1,7 @@
 """Measure `import_orders` for every domain against a raw COPY of the rows it writes.
 
     python benchmarks/bench_import.py [--domains panels,wholesale,...] [--lines 1000000]
-        [--runs 3] [--database-url postgres://postgres@127.0.0.1:5432/bench_b]
+        [--runs 3] [--database-url postgres://postgres@127.0.0.1:5432/backoffice_bench]
         [--stale-orders 100000] [--stale-existing 1000000] [--sqlite-lines 20000]
 
 Per domain (panels, wholesale, marketplace, restaurant, labs) it loads the references an
@@ -133,10 +133,10 @@ def main():
                         help="Order lines per domain's file (default 1,000,000).")
     parser.add_argument("--runs", type=int, default=3, help="Runs per measure; the median "
                         "is reported (default 3).")
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_b",
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/backoffice_bench",
                         help="A superuser URL; its database name is the prefix of every "
                              "database the bench (re)creates: <name>_base, <name>_run, ...")
-    parser.add_argument("--role", default="bench_b_app", help="The ordinary role's name.")
+    parser.add_argument("--role", default="backoffice_bench_app", help="The ordinary role's name.")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--batch-size", type=int, help="import_orders --batch-size "
                         "(default: the command's own).")
@@ -176,7 +176,7 @@ class Bench:
         self.args = args
         self.work = work
         self.cluster = Cluster(args.database_url)
-        prefix = self.cluster.parsed.path.lstrip("/") or "bench_b"
+        prefix = self.cluster.parsed.path.lstrip("/") or "backoffice_bench"
         self.base, self.run = f"{prefix}_base", f"{prefix}_run"
         self.templates = {case: f"{prefix}_{case}" for case in
                           ["fresh_a", "stale_a", "stale_b"]}

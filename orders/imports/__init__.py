@@ -23,7 +23,6 @@ from orders.imports.importers import (
     CatalogImporter,
     Importer,
     OrderImporter,
-    external_ids_imported,
     own_orders_named,
 )
 from orders.imports.progress import Progress
@@ -54,7 +53,7 @@ __all__ = [
     "ERRORS_KEY", "OUTCOMES", "CatalogImporter", "CountingReader", "ImportFileError",
     "ImportStats", "Importer", "OrderImporter", "Outcome", "Progress", "RowError",
     "SourceItem", "WriterProcess", "batched", "detect_format", "error_record",
-    "errors_from_validation", "external_ids_imported", "get_importer", "json_loads",
+    "errors_from_validation", "get_importer", "json_loads",
     "open_source", "own_orders_named", "read_csv", "read_items", "read_jsonl", "readable",
     "run_import",
 ]

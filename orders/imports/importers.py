@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
@@ -118,8 +118,9 @@ class OrderImporter(Importer):
         """Find which of the batch's orders exist, resolve the new ones' references, write
         them set-based, then revisit those that exist. An order twice in one batch: the
         second is a revisit of the first (or, when the first was rejected, new)."""
-        # (records that come unprepared: a caller that did not run prepare_batch)
-        self.prepare_batch([item for item in items if item.prepared is None])
+        unprepared = [item for item in items if item.prepared is None]
+        if unprepared:  # (a caller that did not run prepare_batch)
+            self.prepare_batch(unprepared)
         items = [item for item in items if item.prepared is not None and not item.errors]
         keys = [self.order_key(item.prepared) for item in items]
         found = self.orders_found({key for key in keys if key is not None})
@@ -214,14 +215,3 @@ def own_orders_named(model, external_ids: set[str], prefix: str) -> dict[str, in
         return {}
     own = model.objects.filter(Q(external_id__isnull=True) | Q(external_id=""), pk__in=ids)
     return {ids[pk]: pk for pk in own.values_list("pk", flat=True)}
-
-
-def external_ids_imported(model, records: Iterable[dict], prefix: str) -> set[str]:
-    """Of the records' external ids, those imported before: an order of `model` has it,
-    or it is the key export_orders wrote for one of our own orders. Two queries a batch."""
-    external_ids = {r["external_id"] for r in records
-                    if isinstance(r.get("external_id"), str) and r["external_id"]
-                    and "\x00" not in r["external_id"]}
-    taken = set(model.objects.filter(external_id__in=external_ids)
-                .values_list("external_id", flat=True)) if external_ids else set()
-    return taken | set(own_orders_named(model, external_ids - taken, prefix))

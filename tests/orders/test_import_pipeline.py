@@ -53,7 +53,8 @@ class WriterCheckingImporter(type(order_importer)):
         self.batches = 0
 
     def prepare_batch(self, items):
-        assert os.getpid() == self.reader_pid
+        assert os.getpid() == self.reader_pid, "prepared by the writer process"
+        super().prepare_batch(items)
 
     def import_batch(self, items, *, actor=None):
         assert os.getpid() != self.reader_pid, "written by the reading process"
