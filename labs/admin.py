@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from labs import inputs, selectors, services
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
-from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.admin import AddedByFormAdmin, KeptOrderAdmin, OrderEventInline, transition_action
 from orders.models import ApiToken
 
 
@@ -160,7 +160,7 @@ class LabOrderAddForm(forms.ModelForm):
 
 
 @admin.register(LabOrder)
-class LabOrderAdmin(KeptOrderAdmin):
+class LabOrderAdmin(AddedByFormAdmin, KeptOrderAdmin):
     list_display = ["id", "company", "orderer", "status", "payment_status", "ordered_at",
                     "paid_at", "date_received", "updated_at"]
     list_filter = ["status", "payment_status", "company", "ordered_at", "paid_at",
@@ -189,21 +189,8 @@ class LabOrderAdmin(KeptOrderAdmin):
 
     # Adding: the order with its samples and tests, through the one input layer; a saved
     # order is changed only by the actions (and their history).
+    add_form = LabOrderAddForm
     add_fields = ["company", "external_id", "orderer_email", "orderer_name", "samples"]
-
-    def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = LabOrderAddForm
-        return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:  # nothing to save: every field is read-only

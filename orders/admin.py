@@ -156,6 +156,28 @@ class KeptOrderAdmin(admin.ModelAdmin):
         return super().response_change(request, obj)
 
 
+class AddedByFormAdmin(admin.ModelAdmin):
+    """An order added through a form of the domain's input layer (`add_form`, showing
+    `add_fields`); once saved it is read only, changed by the actions alone."""
+
+    add_form = None
+    add_fields: list[str] = []
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+
 def transition_action(
     service: Callable, *, description: str, done: str, name: str | None = None,
     argument: str = "order",

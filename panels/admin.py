@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from orders.admin import KeptOrderAdmin, OrderEventInline, transition_action
+from orders.admin import AddedByFormAdmin, KeptOrderAdmin, OrderEventInline, transition_action
 from panels import inputs, selectors, services
 from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
 
@@ -80,7 +80,7 @@ class OrderAddForm(forms.ModelForm):
 
 
 @admin.register(CustomerPanelOrder)
-class CustomerPanelOrderAdmin(KeptOrderAdmin):
+class CustomerPanelOrderAdmin(AddedByFormAdmin, KeptOrderAdmin):
     list_display = ["id", "customer", "partner", "status", "created_at"]
     list_filter = ["status", "customer__partner", "created_at"]
     search_fields = [
@@ -97,6 +97,7 @@ class CustomerPanelOrderAdmin(KeptOrderAdmin):
                           done="cancelled"),
     ]
 
+    add_form = OrderAddForm
     add_fields = ["customer_id", "order_items"]
 
     @admin.display(ordering="customer__partner__name")
@@ -105,20 +106,6 @@ class CustomerPanelOrderAdmin(KeptOrderAdmin):
 
     # A new order: the add form (the API's rules); an existing one is read only, and
     # changes state through the actions.
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = OrderAddForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
     def save_model(self, request, obj, form, change):
         if change:
             return  # (nothing on an existing order's page is editable)
