@@ -201,113 +201,85 @@ def foreign_key_triggers_skipped():
 
 
 def keys_found(model, columns: list[str], keys, *, found: str = "id") -> dict[tuple, object]:
-    """Which of these keys (tuples of `columns`' values: `("user_id", "label")`) name a
-    row of `model`, and that row's `found` column.
-
-    The query runs in time linear in the batch whatever the table's statistics say. On
-    PostgreSQL each key is looked up by its own LIMIT 1 subquery (a LATERAL join over the
-    batch's keys, an array per column): a nested loop with the batch outside by
-    construction, probing the index on `columns`, which the planner has no join order or
-    join method to choose. Left to choose, with statistics taken when the table was
-    small, it compared every row with every key, per batch (an import of 100,000 orders
-    ran at 841 lines/s). Elsewhere (SQLite), row values in one IN list.
-    Keys holding NULL or a string with NUL are left out: they equal no stored key.
-    """
-    keys = {tuple(key) for key in keys
-            if not any(value is None or (type(value) is str and "\x00" in value)
-                       for value in key)}
-    if not keys:
-        return {}
-    found_rows = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(*keys_found_query(model, columns, keys, found=found))
-            found_rows = cursor.fetchall()
-        else:
-            quote = connection.ops.quote_name
-            fields = [model._meta.get_field(name) for name in columns]
-            column_list = ", ".join(quote(f.column) for f in fields)
-            result_column = quote(model._meta.get_field(found).column)
-            table = quote(model._meta.db_table)
-            ordered = list(keys)
-            chunk = max(1, 900 // len(fields))  # SQLite: at most 999 parameters
-            for start in range(0, len(ordered), chunk):
-                part = ordered[start:start + chunk]
-                row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-                cursor.execute(
-                    f"SELECT {column_list}, {result_column} FROM {table} "  # noqa: S608
-                    f"WHERE ({column_list}) IN (VALUES {', '.join([row] * len(part))})",
-                    [value for key in part for value in key])
-                found_rows.extend(cursor.fetchall())
-    return {tuple(row[:-1]): row[-1] for row in found_rows}
-
-
-def keys_found_query(model, columns: list[str], keys: set[tuple], *, found: str = "id"):
-    """PostgreSQL: keys_found's query and its parameters (one array per key column)."""
-    quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in columns]
-    arrays = ", ".join(
-        f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
-        for f in fields)
-    names = [f"k{i}" for i in range(len(fields))]
-    matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
-                           for f, name in zip(fields, names, strict=True))
-    ordered = list(keys)
-    sql = (f"SELECT {', '.join(f'k.{n}' for n in names)}, found.value "  # noqa: S608
-           f"FROM unnest({arrays}) AS k({', '.join(names)}) "
-           f"CROSS JOIN LATERAL (SELECT t.{quote(model._meta.get_field(found).column)} AS value "
-           f"FROM {quote(model._meta.db_table)} t WHERE {matches} LIMIT 1) found")
-    return sql, [array_literal([key[i] for key in ordered]) for i in range(len(fields))]
+    """Which of these keys (tuples of `columns`' values: `("account_id",
+    "customer_order_no")`) name a row of `model`, and that row's `found` column: one
+    row a key (see rows_by_key)."""
+    return {tuple(row[:-1]): row[-1]
+            for row in rows_by_key(model, columns, keys, [found], limit=1)}
 
 
 def rows_by_key(model, columns: list[str], keys, fields: list[str], *,
-                order_by: Sequence[str] = ()) -> list[tuple]:
-    """Every row of `model` each of these keys (tuples of `columns`' values) names, as
-    (key..., `fields`' values...), a key's rows in `order_by`'s order: keys_found for
-    keys that name many rows (an order's lines), or for more than one column of a row.
+                order_by: Sequence[str] = (), limit: int | None = None) -> list[tuple]:
+    """Every row of `model` each of these keys (tuples of `columns`' values) names (at
+    most `limit` a key), as (key..., `fields`' values...), a key's rows in `order_by`'s
+    order.
 
-    Linear in the batch whatever the statistics, as keys_found: on PostgreSQL a LATERAL
-    subquery per key probes the index on `columns` (its OFFSET 0 keeps the planner from
-    flattening it into a join of its choosing: with statistics taken when the table held
-    three rows it chose to read the table whole). Keys holding NULL or a string with NUL
-    are left out.
+    The query runs in time linear in the batch whatever the table's statistics say. On
+    PostgreSQL each key is looked up by its own subquery (a LATERAL join over the batch's
+    keys, an array per column): a nested loop with the batch outside by construction,
+    probing the index on `columns`, which the planner has no join order or join method
+    to choose (OFFSET 0 keeps it from flattening the subquery into a join of its
+    choosing). Left to choose, with statistics taken when the table was small, it
+    compared every row with every key, per batch (an import of 100,000 orders ran at 841
+    lines/s). Elsewhere (SQLite), row values in one IN list. Keys holding NULL or a
+    string with NUL are left out: they equal no stored key.
     """
-    keys = [tuple(key) for key in set(map(tuple, keys))
+    keys = [key for key in {tuple(key) for key in keys}
             if not any(value is None or (type(value) is str and "\x00" in value)
                        for value in key)]
     if not keys:
         return []
-    quote = connection.ops.quote_name
-    meta = model._meta
-    key_fields = [meta.get_field(name) for name in columns]
-    wanted = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in fields)
-    ordering = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in order_by)
-    table = quote(meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(
-                f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
-                for f in key_fields)
-            names = [f"k{i}" for i in range(len(key_fields))]
-            matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
-                                   for f, name in zip(key_fields, names, strict=True))
-            cursor.execute(
-                f"SELECT {', '.join(f'k.{n}' for n in names)}, found.* "  # noqa: S608
-                f"FROM unnest({arrays}) AS k({', '.join(names)}) "
-                f"CROSS JOIN LATERAL (SELECT {wanted} FROM {table} t WHERE {matches}"
-                f"{f' ORDER BY {ordering}' if ordering else ''} OFFSET 0) found",
-                [array_literal([key[i] for key in keys]) for i in range(len(key_fields))])
+            cursor.execute(*rows_by_key_query(model, columns, keys, fields,
+                                              order_by=order_by, limit=limit))
             return cursor.fetchall()
+        quote = connection.ops.quote_name
+        meta = model._meta
+        key_fields = [meta.get_field(name) for name in columns]
         column_list = ", ".join(f"t.{quote(f.column)}" for f in key_fields)
+        wanted = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in fields)
+        ordering = "".join(f", t.{quote(meta.get_field(name).column)}" for name in order_by)
         rows = []
         chunk = max(1, 900 // len(key_fields))  # SQLite: at most 999 parameters
         for start in range(0, len(keys), chunk):
             part = keys[start:start + chunk]
             row = "(" + ", ".join(["%s"] * len(key_fields)) + ")"
             cursor.execute(
-                f"SELECT {column_list}, {wanted} FROM {table} t "  # noqa: S608
+                f"SELECT {column_list}, {wanted} FROM {quote(meta.db_table)} t "  # noqa: S608
                 f"WHERE ({column_list}) IN (VALUES {', '.join([row] * len(part))})"
-                f" ORDER BY {column_list}{f', {ordering}' if ordering else ''}",
+                f" ORDER BY {column_list}{ordering}",
                 [value for key in part for value in key])
             rows.extend(cursor.fetchall())
-        return rows
+    if limit is not None:  # (the first `limit` rows of each key)
+        kept, counts, width = [], {}, len(columns)
+        for row in rows:
+            key = row[:width]
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] <= limit:
+                kept.append(row)
+        rows = kept
+    return rows
+
+
+def rows_by_key_query(model, columns: list[str], keys, fields: list[str], *,
+                      order_by: Sequence[str] = (), limit: int | None = None):
+    """PostgreSQL: rows_by_key's query and its parameters (one array per key column)."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    key_fields = [meta.get_field(name) for name in columns]
+    arrays = ", ".join(
+        f"%s::{'text' if isinstance(f, CharField) else f.cast_db_type(connection)}[]"
+        for f in key_fields)
+    names = [f"k{i}" for i in range(len(key_fields))]
+    matches = " AND ".join(f"t.{quote(f.column)} = k.{name}"
+                           for f, name in zip(key_fields, names, strict=True))
+    wanted = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in fields)
+    ordering = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in order_by)
+    keys = list(keys)
+    sql = (f"SELECT {', '.join(f'k.{n}' for n in names)}, found.* "  # noqa: S608
+           f"FROM unnest({arrays}) AS k({', '.join(names)}) "
+           f"CROSS JOIN LATERAL (SELECT {wanted} FROM {quote(meta.db_table)} t "
+           f"WHERE {matches}{f' ORDER BY {ordering}' if ordering else ''}"
+           f"{f' LIMIT {int(limit)}' if limit is not None else ''} OFFSET 0) found")
+    return sql, [array_literal([key[i] for key in keys]) for i in range(len(key_fields))]

@@ -130,7 +130,7 @@ def test_keys_found_probes_the_index_whatever_the_statistics_say():
                       for i in range(20_000)])
 
     keys = {(f"h{i}",) for i in range(0, 20_000, 10)} | {("absent",)}
-    sql, params = db.keys_found_query(ApiToken, ["token_hash"], keys)
+    sql, params = db.rows_by_key_query(ApiToken, ["token_hash"], keys, ["id"], limit=1)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
