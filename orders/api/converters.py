@@ -7,6 +7,8 @@ parses). Such a path matches no endpoint, and the domain's `endpoint_not_found` 
 answers 404 in its body, as for any unknown id.
 """
 
+import functools
+
 from django.urls import path, register_converter
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
@@ -26,11 +28,27 @@ register_converter(IdConverter, "id")
 
 
 def api_path(route: str, view, name: str | None = None) -> list:
-    """`route` (e.g. "api/v1/customers/<id:pk>") with and without a trailing slash, both
-    served without a redirect (a redirect breaks POST clients). `reverse(name)` gives the
-    one without."""
-    route = route.rstrip("/")
-    return [path(route, view, name=name), path(f"{route}/", view)]
+    """`route` (e.g. "api/v1/customers/<id:pk>/") with and without a trailing slash, both
+    served without a redirect (a redirect breaks POST clients). `route` is spelled as the
+    domain's document spells it: that spelling is the one the OpenAPI schema lists and
+    `reverse(name)` gives; the other answers the same but is left out of the schema."""
+    other = route.rstrip("/") if route.endswith("/") else f"{route}/"
+    return [path(route, view, name=name), path(other, schema_alias(view))]
+
+
+def schema_alias(view):
+    """`view` under a second spelling of its path, which the schema leaves out."""
+
+    @functools.wraps(view)  # (keeps .cls, .initkwargs and csrf_exempt)
+    def alias(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    alias.is_schema_alias = True
+    return alias
+
+
+def is_alias(view) -> bool:
+    return getattr(view, "is_schema_alias", False)
 
 
 def endpoint_not_found(api_mixin):

@@ -1,11 +1,76 @@
-"""Hooks of the OpenAPI schema (settings.SPECTACULAR_SETTINGS)."""
+"""The OpenAPI schema as the API answers (settings.SPECTACULAR_SETTINGS, REST_FRAMEWORK's
+DEFAULT_SCHEMA_CLASS): each path in the form its document spells it, every error status an
+operation can answer with the domain's error body, and the paging headers of a list."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+
+from orders.api.converters import is_alias
 
 
-def one_path_per_endpoint(endpoints, **kwargs):
+def documented_paths_only(endpoints, **kwargs):
     """PREPROCESSING_HOOKS: every API path answers with and without its trailing slash
-    (orders.api.converters.api_path); the schema lists it once, with the slash as it always
-    has, so each operation has one operationId (two collide: drf_spectacular.W001, a
-    warning of `check --deploy`)."""
-    with_slash = {(path, method) for path, _, method, _ in endpoints if path.endswith("/")}
-    return [endpoint for endpoint in endpoints
-            if endpoint[0].endswith("/") or (endpoint[0] + "/", endpoint[2]) not in with_slash]
+    (orders.api.converters.api_path); the schema lists the spelling of its document only,
+    so each operation has one operationId."""
+    return [endpoint for endpoint in endpoints if not is_alias(endpoint[3])]
+
+
+# What each error status means, whichever domain answers it (the body is the domain's).
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: the body names each field or parameter at fault and why.",
+    "401": "No token, or a token that is unknown, revoked or expired.",
+    "403": "The token lacks the ability this operation needs.",
+    "404": "No such resource, or not the caller's.",
+    "413": "The body is larger than the server accepts.",
+    "415": "The body's media type is not one this operation parses.",
+    "429": "Too many attempts: wait the seconds in `Retry-After`.",
+}
+
+
+class DomainAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus what it does not see by itself.
+
+    Errors: a view whose class names `error_serializer` (its domain's error body) has each
+    status it can answer documented with that body: 400 where it takes a body or query
+    parameters, 401 and 403 where it authenticates, 404 where its path names a resource,
+    413 and 415 where it takes a body, 429 where it throttles. A view adds others (409,
+    422, ...) with `error_statuses = {"409": "description"}`, or by `extend_schema`.
+
+    Paging headers: a paginator with `schema_response_headers()` (an OpenAPI `headers`
+    object) gets them on its list's 200.
+    """
+
+    def error_statuses(self, operation: dict) -> dict[str, str]:
+        takes_body = "requestBody" in operation
+        parameters = operation.get("parameters", [])
+        codes = set()
+        if takes_body or any(p["in"] == "query" for p in parameters):
+            codes.add("400")
+        if any(scheme for scheme in operation.get("security", [])):
+            codes |= {"401", "403"}
+        if any(p["in"] == "path" for p in parameters):
+            codes.add("404")
+        if takes_body:
+            codes |= {"413", "415"}
+        if getattr(self.view, "throttle_classes", None):
+            codes.add("429")
+        statuses = {code: ERROR_DESCRIPTIONS[code] for code in sorted(codes)}
+        statuses.update(getattr(self.view, "error_statuses", {}))
+        return statuses
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        error_serializer = getattr(self.view, "error_serializer", None)
+        if error_serializer is not None:
+            for code, description in self.error_statuses(operation).items():
+                if code not in responses:
+                    responses[code] = self._get_response_for_code(
+                        OpenApiResponse(error_serializer, description), code)
+        paginator = self._get_paginator()
+        headers = getattr(paginator, "schema_response_headers", None)
+        if headers and self._is_list_view() and "200" in responses:
+            responses["200"].setdefault("headers", {}).update(headers())
+        return operation
