@@ -36,6 +36,30 @@ class HeaderLimitOffsetPagination(LimitOffsetPagination):
             headers["Link"] = ", ".join(links)
         return Response(data, headers=headers)
 
+    def get_paginated_response_schema(self, schema):
+        return schema  # the page is the bare array; the paging is in the headers
+
+    def schema_response_headers(self) -> dict:
+        """The headers of a page (orders.api.schema.DomainAutoSchema)."""
+        return {
+            "X-Total-Count": {"schema": {"type": "integer", "minimum": 0},
+                              "description": "How many rows match, over all pages."},
+            "Link": {"schema": {"type": "string"},
+                     "description": 'The neighbouring pages: `<url>; rel="next"`, '
+                                    '`<url>; rel="prev"` (each only where there is one).'},
+        }
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {self.limit_query_param: {"minimum": 1, "default": self.default_limit},
+                  self.offset_query_param: {"minimum": 0, "default": 0}}
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        if self.max_limit:
+            parameters[0]["description"] = (f"Rows per page (default {self.default_limit}; "
+                                            f"above {self.max_limit} is read as {self.max_limit}).")
+        return parameters
+
     def get_previous_link(self):
         if self.offset <= 0:
             return None
