@@ -46,3 +46,18 @@ def test_the_proxy_header_is_read_from_the_environment():
                     "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
                     SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO")
     assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')", result.stderr
+
+
+def database_connection_settings(**env_changes) -> str:
+    result = manage("shell", "-v", "0", "-c",
+                    "from django.conf import settings; d = settings.DATABASES['default']; "
+                    "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])", **env_changes)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_database_connections_persist_with_debug_off_and_are_checked_before_reuse():
+    assert database_connection_settings() == "600 True"
+    assert database_connection_settings(CONN_MAX_AGE="30") == "30 True"
+    # With DEBUG on (runserver, tests) each request opens its own.
+    assert database_connection_settings(DEBUG="1") == "0 True"
