@@ -1,14 +1,22 @@
 """What drf-spectacular does not see by itself: the core's authentication, and the limits of
 nested lists (the fuzz test in tests/fuzz/ holds the schema to what the APIs accept)."""
 
+from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
 )
 
+from orders.auth import BearerTokenAuthentication
+
+# Each domain's subclass (its principal loaded with the token) is the same `bearerAuth`
+# scheme: one component, not a collision of names.
+set_override(BearerTokenAuthentication, "suppress_collision_warning", True)
+
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "orders.auth.BearerTokenAuthentication"
+    match_subclasses = True  # each domain's subclass loads its own principal with the token
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

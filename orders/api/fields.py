@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.inputs import BIGINT_MAX, InputError, parse_datetime_bounded, short_repr, strict_int
@@ -81,6 +82,18 @@ class StrictIntegerFilter(django_filters.Filter):
     field_class = StrictIntegerFormField
 
 
+# A time bound as the schema states it: ISO 8601 with a zone, from the year 1900, offsets
+# within 15:59 (what the database takes), or empty for no bound. The parser also takes other
+# ISO 8601 spellings (a bare date is its midnight UTC); generated clients send this one.
+DATETIME_BOUND_SCHEMA = {"anyOf": [
+    {"type": "string", "format": "date-time",
+     "pattern": r"^(19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9]"
+                r"(\.[0-9]+)?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"},
+    {"type": "string", "maxLength": 0},
+]}
+
+
+@extend_schema_field(DATETIME_BOUND_SCHEMA)
 class BoundedDateTimeFilter(django_filters.Filter):
     """An ISO 8601 time query parameter (a bare date is its midnight UTC), within what the
     database takes: `+16:00` or year 10000 are a 400 naming the parameter."""

@@ -3,6 +3,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from orders.api.fields import query_int
+from orders.inputs import BIGINT_MAX
 
 
 class HeaderLimitOffsetPagination(LimitOffsetPagination):
@@ -51,8 +52,11 @@ class HeaderLimitOffsetPagination(LimitOffsetPagination):
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
-        bounds = {self.limit_query_param: {"minimum": 1, "default": self.default_limit},
-                  self.offset_query_param: {"minimum": 0, "default": 0}}
+        # query_int reads up to a bigint; beyond is a 400 naming the parameter.
+        bounds = {self.limit_query_param: {"minimum": 1, "maximum": BIGINT_MAX,
+                                           "default": self.default_limit},
+                  self.offset_query_param: {"minimum": 0, "maximum": BIGINT_MAX,
+                                            "default": 0}}
         for parameter in parameters:
             parameter["schema"].update(bounds.get(parameter["name"], {}))
         if self.max_limit:
