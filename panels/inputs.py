@@ -131,12 +131,21 @@ def order_form_body(customer_id: str, order_items: str) -> dict:
     return body
 
 
+class TextField(serializers.CharField):
+    """A CharField that takes a string only (DRF's takes the number 0 as "0")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CustomerCreateSerializer(serializers.Serializer):
     """The API's customer body (POST /api/v1/customers/)."""
 
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
-    reference_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    first_name = TextField(max_length=100)
+    last_name = TextField(max_length=100)
+    reference_id = TextField(max_length=100, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
 

@@ -3,11 +3,11 @@ that resolves validated orders' references."""
 
 from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from orders.inputs import InputError, InputErrors
 from panels.inputs import OrderInput
-from panels.models import Customer, CustomerPanelOrder, Panel, Partner
+from panels.models import Customer, CustomerPanelOrder, CustomerPanelOrderItem, Panel, Partner
 
 
 def partner_for_user(user) -> Partner | None:
@@ -16,21 +16,65 @@ def partner_for_user(user) -> Partner | None:
     return Partner.objects.filter(users=user).order_by("pk").first()
 
 
+def with_partner_id(queryset: QuerySet, user: str) -> QuerySet:
+    """`queryset` (rows with a user at `user`) with `panels_partner_id`: the least id of
+    the user's partners (as partner_for_user picks), None for none. A join, ordered so that
+    `.first()` takes that least one (the token authentication of panels.api.views)."""
+    partner_id = f"{user}__panel_partners__id"
+    return queryset.annotate(panels_partner_id=F(partner_id)).order_by(partner_id)
+
+
+def partner_of_id(partner_id: int) -> Partner:
+    """The partner by id, unloaded (as `.only("pk")` gives it): reads filter by its id."""
+    return Partner.from_db(None, ["id"], [partner_id])
+
+
 def orders_for_partner(partner: Partner) -> QuerySet[CustomerPanelOrder]:
-    return (
-        CustomerPanelOrder.objects.filter(customer__partner=partner)
-        .select_related("customer")
-        .prefetch_related("items__panel")
-        .order_by("id")
-    )
+    return CustomerPanelOrder.objects.filter(customer__partner=partner).order_by("id")
 
 
-def customers_for_partner(partner: Partner) -> QuerySet[Customer]:
-    return Customer.objects.filter(partner=partner).order_by("id")
+ORDER_COLUMNS = ("id", "created_at", "customer_id", "status")
 
 
-def panels_available() -> QuerySet[Panel]:
-    return Panel.objects.filter(is_active=True).order_by("id")
+def order_rows_for_partner(partner: Partner) -> QuerySet[dict]:
+    """The partner's orders as rows of the columns the API prints; `with_order_items`
+    adds their items to a page of them."""
+    return orders_for_partner(partner).values(*ORDER_COLUMNS)
+
+
+def with_order_items(orders: list[dict]) -> list[dict]:
+    """Each order row with its `order_items` (`{"panel_sku": ...}`, in request order): one
+    query for all of them, ordered by the item's own columns (no join to the order)."""
+    items: dict[int, list] = {order["id"]: [] for order in orders}
+    if items:
+        for order_id, sku in (CustomerPanelOrderItem.objects
+                              .filter(order_id__in=list(items))
+                              .order_by("order_id", "position", "id")
+                              .values_list("order_id", "panel__sku")):
+            items[order_id].append({"panel_sku": sku})
+    for order in orders:
+        order["order_items"] = items[order["id"]]
+    return orders
+
+
+def order_row(partner: Partner, pk: int) -> dict | None:
+    """One of the partner's orders as the API prints it, or None."""
+    rows = with_order_items(list(order_rows_for_partner(partner).filter(pk=pk)))
+    return rows[0] if rows else None
+
+
+CUSTOMER_COLUMNS = ("id", "first_name", "last_name", "reference_id", "email", "date_of_birth")
+
+
+def customers_for_partner(partner: Partner) -> QuerySet[dict]:
+    """The partner's customers, as rows of the columns the API prints."""
+    return Customer.objects.filter(partner=partner).order_by("id").values(*CUSTOMER_COLUMNS)
+
+
+def panels_available() -> QuerySet[dict]:
+    """The active panels, as rows of the columns the API prints."""
+    return (Panel.objects.filter(is_active=True).order_by("id")
+            .values("id", "name", "sku", "is_license_required"))
 
 
 class ResolvedOrder(NamedTuple):

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,17 +10,29 @@ from rest_framework.views import APIView
 from orders.api.exceptions import ApiError, exception_handler_for
 from orders.api.fields import BoundedDateTimeFilter, StrictIntegerFilter
 from orders.api.pagination import HeaderLimitOffsetPagination
-from orders.api.parsers import StorableQueryMixin
-from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
+from orders.api.parsers import JSONParser, StorableQueryMixin
+from orders.api.renderers import FastContentNegotiation, FastJSONRenderer
+from orders.auth import (
+    READ_WRITE_ABILITIES,
+    BearerTokenAuthentication,
+    HasAbility,
+    LoginRateThrottle,
+    password_login,
+)
+from orders.inputs import BIGINT_MAX
+from orders.models import ApiToken
 from orders.services import login_token_create
 from panels import inputs, selectors, services
+from panels.api.schema import PartnerAutoSchema
 from panels.api.serializers import (
     CustomerSerializer,
     OrderSerializer,
     PanelSerializer,
+    PartnerErrorSerializer,
     TokenAuthSerializer,
+    TokenSerializer,
 )
-from panels.models import CustomerPanelOrder
+from panels.models import Customer, CustomerPanelOrder, Panel
 
 
 def render_partner_error(error: ApiError) -> dict:
@@ -29,30 +41,95 @@ def render_partner_error(error: ApiError) -> dict:
     return {"errors": error.fields_only, "non-field-errors": non_field}
 
 
+# What a request reads of the token and its user (the checks below, the abilities, the
+# actor's id); the rest (the user's password hash...) stays in the database.
+TOKEN_COLUMNS = ("user_id", "abilities", "last_used_at", "expires_at", "revoked_at",
+                 "user__is_active")
+
+
+class PartnerTokenAuthentication(BearerTokenAuthentication):
+    """The Bearer token, its user and the id of the user's partner in one query (the
+    token's `panels_partner_id`), so IsPartner looks nothing up again."""
+
+    _token_queryset = None  # built once (never evaluated: each lookup filters a clone)
+
+    def token_queryset(self):
+        if PartnerTokenAuthentication._token_queryset is None:
+            PartnerTokenAuthentication._token_queryset = selectors.with_partner_id(
+                ApiToken.objects.select_related("user").only(*TOKEN_COLUMNS), "user")
+        return PartnerTokenAuthentication._token_queryset
+
+
 class IsPartner(permissions.BasePermission):
     message = "This user does not belong to a partner."
 
     def has_permission(self, request, view):
-        view.partner = selectors.partner_for_user(request.user)
+        partner_id = getattr(request.auth, "panels_partner_id", LOOKED_UP_LATER)
+        if partner_id is LOOKED_UP_LATER:  # (another authentication: look the partner up)
+            view.partner = selectors.partner_for_user(request.user)
+        else:
+            view.partner = None if partner_id is None else selectors.partner_of_id(partner_id)
         return view.partner is not None
+
+
+LOOKED_UP_LATER = object()
 
 
 class PartnerAPIMixin(StorableQueryMixin):
     """Bearer token with abilities, a partner behind it, and the partner's error body."""
 
+    authentication_classes = [PartnerTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, HasAbility, IsPartner]
     required_abilities = READ_WRITE_ABILITIES
     pagination_class = HeaderLimitOffsetPagination
+    error_serializer = PartnerErrorSerializer  # (every 4xx in the schema: its body)
+    schema = PartnerAutoSchema()
+    renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = FastContentNegotiation
 
     def get_exception_handler(self):
         return exception_handler_for(render_partner_error)
 
 
+class OrderFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, skipping the FilterSet (its form, its validation) for a
+    request that names none of its filters: there is nothing to filter or refuse."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        names = filterset_class.base_filters if filterset_class else ()
+        if not any(param == name or param.startswith(f"{name}_")  # (a range's name_after)
+                   for param in request.query_params for name in names):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1,
+                      "maximum": BIGINT_MAX})
+class IdFilter(StrictIntegerFilter):
+    """An id: 1 to a bigint (a smaller or larger one is a 400 naming the parameter)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, **kwargs)
+
+
+@extend_schema_field({
+    "type": "string", "format": "date-time",
+    # What the server takes of RFC 3339: years 1901 to 9998 (within 1900-01-01 and
+    # 9999-12-30 in UTC whatever the offset), offsets up to 15:59, an upper-case Z.
+    "pattern": r"^(190[1-9]|19[1-9]\d|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-\d{2}-\d{2}"
+               r"[Tt]\d{2}:\d{2}:[0-5]\d(\.\d+)?(Z|[+-](0\d|1[0-5]):[0-5]\d)$"})
+class TimeFilter(BoundedDateTimeFilter):
+    """An ISO 8601 time (a bare date is its midnight UTC) between 1900 and 9999 in UTC."""
+
+
 class OrderFilter(filters.FilterSet):
-    customer_id = StrictIntegerFilter(field_name="customer_id")
+    customer_id = IdFilter(field_name="customer_id")
     status = filters.ChoiceFilter(choices=CustomerPanelOrder.Status.choices)
-    created_at_after = BoundedDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_at_before = BoundedDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_at_after = TimeFilter(field_name="created_at", lookup_expr="gte",
+                                  help_text="Created at or after this time.")
+    created_at_before = TimeFilter(field_name="created_at", lookup_expr="lte",
+                                   help_text="Created at or before this time.")
 
     class Meta:
         model = CustomerPanelOrder
@@ -64,12 +141,16 @@ class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
     POST: create an order for one of the partner's customers."""
 
     serializer_class = OrderSerializer
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [OrderFilterBackend]
     filterset_class = OrderFilter
     queryset = CustomerPanelOrder.objects.none()  # (what the OpenAPI schema describes)
+    parser_classes = [JSONParser]  # (order_items is a list of objects: no form carries it)
 
     def get_queryset(self):
-        return selectors.orders_for_partner(self.partner)
+        return selectors.order_rows_for_partner(self.partner)
+
+    def paginate_queryset(self, queryset):
+        return selectors.with_order_items(super().paginate_queryset(queryset))
 
     @extend_schema(request=inputs.OrderCreateSerializer, responses={201: OrderSerializer})
     def post(self, request):
@@ -79,28 +160,35 @@ class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
         if isinstance(resolved, inputs.InputErrors):
             raise resolved
         order = services.order_create(order=resolved, actor=request.user, via="api")
-        order = selectors.orders_for_partner(self.partner).get(pk=order.pk)
+        order = selectors.order_row(self.partner, order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
     serializer_class = OrderSerializer
+    queryset = CustomerPanelOrder.objects.none()  # (what the OpenAPI schema describes)
 
     def get_queryset(self):
-        return selectors.orders_for_partner(self.partner)
+        return selectors.order_rows_for_partner(self.partner)
+
+    def get_object(self):
+        return selectors.with_order_items([super().get_object()])[0]
 
 
 class OrderCancelView(PartnerAPIMixin, APIView):
+    error_statuses = {"409": "The order's state does not allow it (already canceled)."}
+
     @extend_schema(request=None, responses={200: OrderSerializer})
     def post(self, request, pk):
         order = get_object_or_404(selectors.orders_for_partner(self.partner), pk=pk)
         services.order_cancel(order=order, actor=request.user, via="api")
-        order = selectors.orders_for_partner(self.partner).get(pk=pk)
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(selectors.order_row(self.partner, pk)).data)
 
 
 class CustomerListCreateView(PartnerAPIMixin, generics.ListCreateAPIView):
     serializer_class = CustomerSerializer
+    queryset = Customer.objects.none()  # (what the OpenAPI schema describes)
+    parser_classes = [JSONParser]  # (a form cannot carry a null date_of_birth)
 
     def get_queryset(self):
         return selectors.customers_for_partner(self.partner)
@@ -114,6 +202,7 @@ class CustomerListCreateView(PartnerAPIMixin, generics.ListCreateAPIView):
 
 class CustomerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
     serializer_class = CustomerSerializer
+    queryset = Customer.objects.none()  # (what the OpenAPI schema describes)
 
     def get_queryset(self):
         return selectors.customers_for_partner(self.partner)
@@ -121,6 +210,7 @@ class CustomerDetailView(PartnerAPIMixin, generics.RetrieveAPIView):
 
 class PanelListView(PartnerAPIMixin, generics.ListAPIView):
     serializer_class = PanelSerializer
+    queryset = Panel.objects.none()  # (what the OpenAPI schema describes)
 
     def get_queryset(self):
         return selectors.panels_available()
@@ -133,10 +223,15 @@ class TokenAuthView(APIView):
     permission_classes = []
     throttle_classes = [LoginRateThrottle]
     serializer_class = TokenAuthSerializer
+    error_serializer = PartnerErrorSerializer
+    schema = PartnerAutoSchema()
+    renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = FastContentNegotiation
 
     def get_exception_handler(self):
         return exception_handler_for(render_partner_error)
 
+    @extend_schema(request=TokenAuthSerializer, responses={200: TokenSerializer})
     def post(self, request):
         credentials = TokenAuthSerializer(data=request.data)
         credentials.is_valid(raise_exception=True)
