@@ -358,14 +358,17 @@ def choice_serializer_field(choices, default) -> serializers.ChoiceField:
 
 
 class WholesaleOrderBodyLineSerializer(serializers.Serializer):
-    product_code = StrictCharField(help_text="An active product's code.")
+    product_code = StrictCharField(min_length=1, help_text="An active product's code.")
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 WholesaleOrderBodySerializer = type("WholesaleOrderBodySerializer", (serializers.Serializer,), {
     "__doc__": "The create-or-update body (its rules: wholesale.inputs).",
     "__module__": __name__,
-    "customer_order_no": StrictCharField(max_length=MAX_CUSTOMER_ORDER_NO),
+    "customer_order_no": StrictCharField(
+        min_length=1, max_length=MAX_CUSTOMER_ORDER_NO,
+        validators=[RegexValidator(r"\S", "May not be blank.")],  # (blank: spaces only)
+        help_text="Unique in the account: a second POST with it replaces the OPEN order."),
     **{name: choice_serializer_field(choices, default)
        for name, choices, default in CHOICE_FIELDS},
     **{name: text_serializer_field(name) for name in BODY_TEXT_FIELDS},

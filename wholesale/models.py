@@ -174,7 +174,8 @@ class WholesaleOrderLine(models.Model):
     line_weight = models.DecimalField(max_digits=14, decimal_places=3)
 
     class Meta:
-        ordering = ["order", "position", "id"]
+        # By the line's own columns: "order" would join the order to sort by its ordering.
+        ordering = ["order_id", "position", "id"]
 
     def __str__(self):
         return f"{self.product_code} x{self.quantity}"

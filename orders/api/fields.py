@@ -9,6 +9,7 @@ from datetime import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -100,6 +101,13 @@ class BoundedDateTimeFilter(django_filters.Filter):
 
     field_class = BoundedDateTimeFormField
 
+    def __init__(self, *args, **kwargs):
+        if "label" not in kwargs and kwargs.get("lookup_expr") in ("gte", "lte"):
+            side = "after" if kwargs["lookup_expr"] == "gte" else "before"
+            kwargs["label"] = (f"Rows at or {side} this time (ISO 8601, e.g. "
+                               "`2017-02-27T12:00:00Z`; a bare date is its midnight UTC).")
+        super().__init__(*args, **kwargs)
+
 
 def query_datetime(request, name: str) -> datetime | None:
     """An optional ISO 8601 time query parameter, bounded; a bad one is a 400 naming it."""
@@ -138,3 +146,17 @@ def query_int(request, name: str, *, default: int | None, minimum: int = 0,
     if value > maximum:
         raise ValidationError({name: [f"must be at most {maximum}, got {shown}."]})
     return value
+
+
+class NamedFiltersBackend(DjangoFilterBackend):
+    """django-filter's backend, skipping the FilterSet (its form, its fields' choices, its
+    validation: a tenth of a page) for a request that names none of its filters: there is
+    nothing to filter or refuse."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        names = filterset_class.base_filters if filterset_class else ()
+        if not any(param == name or param.startswith(f"{name}_")  # (a range's name_after)
+                   for param in request.query_params for name in names):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

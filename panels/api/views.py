@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api.exceptions import ApiError, exception_handler_for
-from orders.api.fields import BoundedDateTimeFilter, StrictIntegerFilter
+from orders.api.fields import BoundedDateTimeFilter, NamedFiltersBackend, StrictIntegerFilter
 from orders.api.pagination import HeaderLimitOffsetPagination
 from orders.api.parsers import JSONParser, StorableQueryMixin
 from orders.api.renderers import FastContentNegotiation, FastJSONRenderer
@@ -91,19 +91,6 @@ class PartnerAPIMixin(StorableQueryMixin):
         return exception_handler_for(render_partner_error)
 
 
-class OrderFilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend, skipping the FilterSet (its form, its validation) for a
-    request that names none of its filters: there is nothing to filter or refuse."""
-
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        names = filterset_class.base_filters if filterset_class else ()
-        if not any(param == name or param.startswith(f"{name}_")  # (a range's name_after)
-                   for param in request.query_params for name in names):
-            return queryset
-        return super().filter_queryset(request, queryset, view)
-
-
 @extend_schema_field({"type": "integer", "format": "int64", "minimum": 1,
                       "maximum": BIGINT_MAX})
 class IdFilter(StrictIntegerFilter):
@@ -141,7 +128,7 @@ class OrderListCreateView(PartnerAPIMixin, generics.ListAPIView):
     POST: create an order for one of the partner's customers."""
 
     serializer_class = OrderSerializer
-    filter_backends = [OrderFilterBackend]
+    filter_backends = [NamedFiltersBackend]
     filterset_class = OrderFilter
     queryset = CustomerPanelOrder.objects.none()  # (what the OpenAPI schema describes)
     parser_classes = [JSONParser]  # (order_items is a list of objects: no form carries it)
