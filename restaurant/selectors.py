@@ -2,8 +2,11 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from orders.db import AnyOf  # noqa: F401 - registers `__any_of` (a batch's keys as one array)
 from orders.inputs import InputError, InputErrors, strict_int
@@ -25,6 +28,8 @@ from restaurant.models import (
     Location,
     Menu,
     Order,
+    OrderMenu,
+    OrderTotal,
     PaymentMethod,
     Staff,
     StaffGroup,
@@ -45,27 +50,119 @@ class Caller:
         return self.staff is not None
 
 
+# The user's relations to the principals: the API's token authentication loads both with
+# the token (select_related), so finding the caller costs no query of its own.
+PRINCIPAL_RELATIONS = ("restaurant_staff", "restaurant_customer")
+
+
+def loaded_principal(user, relation: str):
+    """The user's staff member or customer as loaded with the user (None for none), or
+    NOT_LOADED when the user came without it."""
+    descriptor = getattr(type(user), relation, None)
+    if descriptor is None or not descriptor.related.is_cached(user):
+        return NOT_LOADED
+    return getattr(user, relation, None)  # (RelatedObjectDoesNotExist is an AttributeError)
+
+
+NOT_LOADED = object()
+
+
 def caller_for_user(user) -> Caller | None:
     if user is None or not user.is_authenticated:
         return None
-    staff = Staff.objects.filter(user=user, is_active=True).first()
-    if staff is not None:
+    staff = loaded_principal(user, "restaurant_staff")
+    if staff is NOT_LOADED:
+        staff = Staff.objects.filter(user=user, is_active=True).first()
+    if staff is not None and staff.is_active:
         return Caller(staff=staff)
-    customer = Customer.objects.filter(user=user).first()
+    customer = loaded_principal(user, "restaurant_customer")
+    if customer is NOT_LOADED:
+        customer = Customer.objects.filter(user=user).first()
     if customer is not None:
         return Caller(customer=customer)
     return None
 
 
+# Each order's children, as the API prints them, in attributes of their own: rows of their
+# printed columns (one `.values_list()` query per table for a page, never a query per
+# order), ordered by the child's own columns (their Meta.ordering, ["order", ...], would
+# join and sort by the orders table). A model instance per child row (Django's prefetch:
+# from_db, a related manager and a queryset per order and relation) was half a page's time.
+# The API's serializers read these attributes (OrderSerializer.Meta.prefetched_rows).
+ORDER_CHILD_ROWS = {
+    "order_menus": "order_menu_rows",
+    "order_totals": "order_total_rows",
+    "status_history": "status_history_rows",
+}
+
+
+class MenuRow(NamedTuple):
+    id: int
+    order_id: int
+    menu_id: int
+    name: str
+    qty: int
+    price: Decimal
+    subtotal: Decimal
+    comment: str
+    options: Any
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class TotalRow(NamedTuple):
+    order_id: int
+    code: str
+    title: str
+    value: Decimal
+    priority: int
+
+
+class HistoryRow(NamedTuple):
+    id: int
+    order_id: int
+    status_id: int
+    staff_id: int | None
+    comment: str
+    notify: bool
+    created_at: datetime
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+CHILD_ROWS = [
+    (OrderMenu, MenuRow, ("order_id", "id"), ORDER_CHILD_ROWS["order_menus"]),
+    (OrderTotal, TotalRow, ("order_id", "priority", "id"), ORDER_CHILD_ROWS["order_totals"]),
+    (StatusHistory, HistoryRow, ("created_at", "id"), ORDER_CHILD_ROWS["status_history"]),
+]
+
+
 def orders_for_caller(caller: Caller) -> QuerySet[Order]:
-    """The caller's orders with what every response shows (menus, totals, the history
-    ids of the `status_history` relationship) prefetched: a fixed number of queries."""
-    orders = Order.objects.all() if caller.is_staff else Order.objects.filter(
+    """The caller's orders (staff: all, a customer: their own). What every response shows
+    of an order's children: `order_children_attach` on the page."""
+    return Order.objects.all() if caller.is_staff else Order.objects.filter(
         customer=caller.customer)
-    return orders.prefetch_related(
-        "order_menus", "order_totals",
-        Prefetch("status_history", queryset=StatusHistory.objects.order_by("created_at", "id")),
-    )
+
+
+def order_children_attach(orders: list[Order]) -> list[Order]:
+    """Each order's menus, totals and status history (the ids of the `status_history`
+    relationship, or the included entries) as rows: one query per table, whatever the
+    number of orders."""
+    ids = [order.pk for order in orders]
+    for model, row, ordering, attribute in CHILD_ROWS:
+        by_order = {pk: [] for pk in ids}
+        if ids:
+            for values in model.objects.filter(order_id__in=ids).order_by(*ordering) \
+                    .values_list(*row._fields):
+                item = row._make(values)
+                by_order[item.order_id].append(item)
+        for order in orders:
+            setattr(order, attribute, by_order[order.pk])
+    return orders
 
 
 ORDER_SEARCH_FIELDS = ["first_name", "last_name", "email", "telephone"]

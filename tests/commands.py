@@ -50,7 +50,7 @@ def kill_9_when(rows, count: int, *args, timeout: float = 60) -> None:
     machine crashing would leave it. Needs a transactional test (rows the process
     commits must be visible here)."""
     command, env = subprocess_command(*args)
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout
@@ -58,8 +58,19 @@ def kill_9_when(rows, count: int, *args, timeout: float = 60) -> None:
                and time.monotonic() < deadline):
             time.sleep(0.05)
     finally:
-        process.send_signal(signal.SIGKILL)
+        # The whole process group at once (an importer's forked writer too), as a crash
+        # would; then until the server has ended their sessions, so that no commit they
+        # sent lands after the caller counts what is there.
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND pid <> pg_backend_pid() AND "
+                               "backend_type = 'client backend'")
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
 
 
 def run_subprocess(*args) -> subprocess.CompletedProcess:

@@ -8,23 +8,32 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_json_api.metadata import JSONAPIMetadata
-from rest_framework_json_api.renderers import JSONRenderer
 from rest_framework_json_api.views import PreloadIncludesMixin
 
 from orders.api.parsers import JSONParser
-from orders.auth import READ_WRITE_ABILITIES, HasAbility, LoginRateThrottle, password_login
+from orders.auth import (
+    READ_WRITE_ABILITIES,
+    BearerTokenAuthentication,
+    HasAbility,
+    LoginRateThrottle,
+    password_login,
+)
 from orders.inputs import BIGINT_MAX, InputError, short_repr, strict_int, text_problem
+from orders.models import ApiToken
 from orders.services import login_token_create
 from restaurant import inputs, selectors, services
 from restaurant.api.jsonapi import (
     InvalidQueryParameter,
     JsonApiAlways,
     OrderDocumentParser,
+    OrderDocumentRenderer,
     OrderPagination,
     PlainOrderParser,
     json_api_errors,
 )
+from restaurant.api.schema import JsonApiAutoSchema
 from restaurant.api.serializers import (
+    ErrorsSerializer,
     OrderDeletedSerializer,
     OrderSerializer,
     TokenRequestSerializer,
@@ -36,6 +45,8 @@ from restaurant.models import Order
 INCLUDES = list(OrderSerializer.included_serializers)
 # `sort` as the seed writes it ("order_id desc") or as JSON:API does ("-order_id").
 SORT_KEYS = {"order_id": "id", "created_at": "created_at"}
+SORT_VALUES = [f"{key} {direction}" for key in SORT_KEYS for direction in ("asc", "desc")] + [
+    f"{sign}{key}" for key in SORT_KEYS for sign in ("", "-")]
 FILTERS = ["customer", "location", "status", "search"]
 LIST_PARAMETERS = {"page", "pageLimit", "sort", "include", *FILTERS}
 
@@ -87,17 +98,22 @@ class OrderListFilter(BaseFilterBackend):
         return queryset.order_by(*sort_fields(params.get("sort")), "id")
 
     def get_schema_operation_parameters(self, view):
-        def parameter(name, kind, description):
-            return {"name": name, "in": "query", "required": False,
-                    "schema": {"type": kind}, "description": description}
+        def parameter(name, schema, description, **extra):
+            # An empty value (`?status=`) is no filter: allowEmptyValue says so.
+            return {"name": name, "in": "query", "required": False, "schema": schema,
+                    "description": description, "allowEmptyValue": True, **extra}
 
+        an_id = {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}
         return [
-            parameter("customer", "integer", "Orders of this customer id."),
-            parameter("location", "integer", "Orders at this location id."),
-            parameter("status", "integer", "Orders with this status id."),
-            parameter("search", "string", "Order id, names, email or telephone."),
-            parameter("sort", "string", "order_id asc|desc, created_at asc|desc, or "
-                                        "order_id, -order_id, created_at, -created_at."),
+            parameter("customer", an_id, "Orders of this customer id."),
+            parameter("location", an_id, "Orders at this location id."),
+            parameter("status", an_id, "Orders with this status id."),
+            parameter("search", {"type": "string", "pattern": "^[^\\u0000]*$"},
+                      "Order id (exact), names, email or telephone (contains)."),
+            parameter("sort", {"type": "array", "items": {"type": "string",
+                                                          "enum": SORT_VALUES}},
+                      "Comma separated, in the seed's form (`order_id desc`) or JSON:API's "
+                      "(`-order_id`); default order_id asc.", style="form", explode=False),
         ]
 
 
@@ -117,11 +133,25 @@ class IsRestaurantCaller(permissions.BasePermission):
         return True
 
 
+class RestaurantTokenAuthentication(BearerTokenAuthentication):
+    """The Bearer token with its user's staff member and customer, in one query: the
+    permission (IsRestaurantCaller) finds the caller without another lookup."""
+
+    # Used once orders.auth.BearerTokenAuthentication reads its tokens through
+    # token_queryset() (requested: /tmp/plan/requests/restaurant.md); until then the
+    # caller costs one query of its own (selectors.caller_for_user).
+    def token_queryset(self):
+        return ApiToken.objects.select_related(
+            "user", *(f"user__{name}" for name in selectors.PRINCIPAL_RELATIONS))
+
+
 class JsonApiViewMixin:
     """JSON:API on this domain's views: parsers, renderer, negotiation, metadata, errors."""
 
     parser_classes = [OrderDocumentParser, PlainOrderParser]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [OrderDocumentRenderer]
+    schema = JsonApiAutoSchema()
+    error_serializer = ErrorsSerializer
     content_negotiation_class = JsonApiAlways
     metadata_class = JSONAPIMetadata
 
@@ -140,7 +170,9 @@ class CallerOrdersMixin:
 
 
 include_parameter = OpenApiParameter(
-    "include", str, description="Comma separated: " + ", ".join(INCLUDES))
+    "include", {"type": "array", "items": {"type": "string", "enum": INCLUDES}},
+    style="form", explode=False,
+    description="Related resources to add under `included`, comma separated.")
 
 
 @extend_schema_view(
@@ -159,6 +191,7 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
     """`/api/orders` and `/api/orders/{order_id}` as the restaurant seed documents them."""
 
     resource_name = "orders"
+    authentication_classes = [RestaurantTokenAuthentication]
     serializer_class = OrderSerializer
     pagination_class = OrderPagination
     filter_backends = [OrderListFilter]
@@ -174,7 +207,8 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.query_parameters_check(request)
+        if self.action is not None:  # (a method the path has not: its 405 comes first)
+            self.query_parameters_check(request)
 
     def query_parameters_check(self, request):
         allowed = LIST_PARAMETERS if self.action == "list" else {"include"}
@@ -207,10 +241,11 @@ class OrderViewSet(JsonApiViewMixin, PreloadIncludesMixin, CallerOrdersMixin,
         order = self.get_queryset().filter(pk=pk).first()
         if order is None:
             raise NotFound(f"No order with id {self.kwargs['pk']}.")
-        return order
+        return selectors.order_children_attach([order])[0]
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        selectors.order_children_attach(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
