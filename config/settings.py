@@ -248,12 +248,27 @@ SPECTACULAR_SETTINGS = {
         "LabTestStatusEnum": "labs.models.Test.Status",
     },
     "PREPROCESSING_HOOKS": ["orders.api.schema.documented_paths_only"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "orders.api.schema.nullable_with_type"],
     # The id path converter (orders.api.converters): 1 to 18 ASCII digits.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}},
     "TITLE": "Order back office API",
     "DESCRIPTION": "Five order domains, each re-implementing a public order API.",
     "VERSION": "0.1.0",
+    # Relative: the API is wherever this schema is served from (every domain on one host).
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema."}],
+    "LICENSE": {"name": "Proprietary: not licensed for redistribution."},
+    # One tag per domain (orders.api.schema.DomainAutoSchema.get_tags), in the seeds' order.
+    "TAGS": [
+        {"name": "panels", "description": "Genomics partner API: customer panel orders."},
+        {"name": "wholesale",
+         "description": "Wholesale customer orders: create-or-update, place."},
+        {"name": "marketplace",
+         "description": "Record marketplace: customers order merchants' records."},
+        {"name": "restaurant", "description": "Restaurant ordering API (JSON:API)."},
+        {"name": "labs", "description": "Testing-lab orders with samples and tests."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,5 +1,5 @@
 """What drf-spectacular does not see by itself: the core's authentication, and the limits of
-nested lists (the fuzz test in tests/fuzz/ holds the schema to what the APIs accept)."""
+nested lists (tests/contract/ holds the schema to what the APIs accept)."""
 
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import (

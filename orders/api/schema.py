@@ -1,11 +1,17 @@
 """The OpenAPI schema as the API answers (settings.SPECTACULAR_SETTINGS, REST_FRAMEWORK's
 DEFAULT_SCHEMA_CLASS): each path in the form its document spells it, every error status an
-operation can answer with the domain's error body, and the paging headers of a list."""
+operation can answer with the domain's error body, and the paging headers of a list; each
+operation tagged with its domain, summarized, and with its security stated (none included)."""
+
+import re
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
 from orders.api.converters import is_alias
+
+# The apps whose views the schema describes; an operation's tag is its domain.
+DOMAINS = ("panels", "wholesale", "marketplace", "restaurant", "labs")
 
 
 def documented_paths_only(endpoints, **kwargs):
@@ -25,6 +31,12 @@ ERROR_DESCRIPTIONS = {
     "415": "The body's media type is not one this operation parses.",
     "429": "Too many attempts: wait the seconds in `Retry-After`.",
 }
+
+
+# Operation summaries: the verb of a method, and of a list read.
+SUMMARY_VERBS = {"GET": "Read", "POST": "Create", "PUT": "Replace", "PATCH": "Update",
+                 "DELETE": "Delete"}
+API_PREFIX = re.compile(r"^/apis?/(v?\d+/)?")
 
 
 class DomainAutoSchema(AutoSchema):
@@ -58,10 +70,33 @@ class DomainAutoSchema(AutoSchema):
         statuses.update(getattr(self.view, "error_statuses", {}))
         return statuses
 
+    def get_tags(self) -> list[str]:
+        app = type(self.view).__module__.split(".", 1)[0]
+        return [app] if app in DOMAINS else super().get_tags()
+
+    def get_summary(self) -> str:
+        """extend_schema(summary=...) wins; otherwise the verb and the path after the API
+        prefix, e.g. "List customer-panel-orders", "Cancel customer-panel-orders/{id}"."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        resource = API_PREFIX.sub("", self.path).strip("/")
+        *rest, last = resource.split("/")
+        if self.method == "POST" and rest and rest[-1].startswith("{") and \
+                not last.startswith("{"):
+            return f"{last.capitalize()} {'/'.join(rest)}"  # an action: /{id}/cancel
+        verb = "List" if self.method == "GET" and self._is_list_view() else \
+            SUMMARY_VERBS.get(self.method, self.method.capitalize())
+        return f"{verb} {resource}"
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        if "security" not in operation:
+            # An operation without authenticators (a log-in) says it takes no credentials,
+            # rather than leaving a client to guess.
+            operation["security"] = []
         responses = operation["responses"]
         error_serializer = getattr(self.view, "error_serializer", None)
         if error_serializer is not None:
@@ -74,3 +109,43 @@ class DomainAutoSchema(AutoSchema):
         if headers and self._is_list_view() and "200" in responses:
             responses["200"].setdefault("headers", {}).update(headers())
         return operation
+
+
+def nullable_with_type(result, generator, request, public):
+    """POSTPROCESSING_HOOKS, after drf-spectacular's enum hook: OpenAPI 3.0 reads `nullable`
+    only beside a `type` (3.0.3), and drf-spectacular writes a nullable nested serializer as
+    `{allOf: [$ref], nullable}` and a nullable choice as `{oneOf: [$ref, NullEnum], nullable}`.
+    Where every branch has the same type, that type is stated beside `nullable`; otherwise an
+    `anyOf` of inline typed branches gets `nullable` on each branch instead (the same set of
+    values: null is one more value of any branch)."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def resolved(schema: dict) -> dict:
+        ref = schema.get("$ref", "")
+        return schemas.get(ref.rsplit("/", 1)[-1], {}) if ref.startswith("#/") else schema
+
+    def branch_types(schema: dict) -> set:
+        branches = [resolved(branch) for key in ("allOf", "oneOf", "anyOf")
+                    for branch in schema.get(key, [])]
+        # NullEnum (`enum: [null]`) is the null branch: it has no type of its own.
+        return {branch.get("type") for branch in branches if branch.get("enum") != [None]}
+
+    def visit(node):
+        if isinstance(node, dict):
+            if node.get("nullable") is True and "type" not in node:
+                types = branch_types(node)
+                branches = node.get("anyOf", [])
+                if len(types) == 1 and None not in types:
+                    node["type"] = types.pop()
+                elif branches and all("type" in branch for branch in branches):
+                    del node["nullable"]
+                    for branch in branches:
+                        branch["nullable"] = True
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
