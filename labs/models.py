@@ -151,6 +151,8 @@ class Test(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # The API's tests list, newest first: a page is read off this index, not sorted.
+        indexes = [models.Index(fields=["created_at", "id"], name="labs_test_created_id")]
 
     def __str__(self):
         return f"#{self.pk}"

@@ -1,9 +1,9 @@
 """Every read of the labs domain, scoped to the caller's company."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet, Subquery
 
 from labs.inputs import NAME_REQUIRED, OrderInput
 from labs.models import Assay, Company, LabOrder, Orderer, Product, Sample, Sku, Test
@@ -17,15 +17,24 @@ def company_for_user(user) -> Company | None:
     return Company.objects.filter(users=user).order_by("pk").first()
 
 
+def company_id_of_user(user_id) -> Subquery:
+    """The id of the user's company (its first), as a subquery: the token's lookup
+    annotates it (labs.api.authentication), so the company costs no query of its own."""
+    return Subquery(Company.objects.filter(users=user_id).order_by("pk").values("pk")[:1])
+
+
+# Each read below is scoped to the company's id; the API prints `.values()` rows of them
+# (labs.api.serializers), so none selects related rows itself.
+
 def orders_for_company(
-    company: Company,
+    company_id: int,
     *,
     status: str | None = None,
     payment_status: str | None = None,
     updated_since: datetime | None = None,
 ) -> QuerySet[LabOrder]:
-    """The company's orders, newest first, with their orderer (the list's one join)."""
-    orders = LabOrder.objects.filter(company=company).select_related("orderer")
+    """The company's orders, newest first."""
+    orders = LabOrder.objects.filter(company_id=company_id)
     if status:
         orders = orders.filter(status=status)
     if payment_status:
@@ -35,43 +44,52 @@ def orders_for_company(
     return orders.order_by("-created_at", "-id")
 
 
-def order_details_for_company(company: Company) -> QuerySet[LabOrder]:
-    """Orders with samples, skus, products, tests and assays: three queries in all."""
-    tests = Test.objects.select_related("assay").order_by("id")
-    samples = (
-        Sample.objects.select_related("sku__product")
-        .prefetch_related(Prefetch("tests", queryset=tests))
-        .order_by("id")
-    )
-    return orders_for_company(company).prefetch_related(Prefetch("samples", queryset=samples))
+def samples_of_orders(order_ids: Sequence[int]) -> QuerySet[Sample]:
+    """The orders' samples in id order (one query, by the samples' own columns)."""
+    return Sample.objects.filter(order_id__in=order_ids).order_by("id")
 
 
-def products_for_company(company: Company) -> QuerySet[Product]:
-    return (
-        Product.objects.filter(company=company)
-        .prefetch_related(Prefetch("skus", queryset=Sku.objects.order_by("id")))
-        .order_by("id")
-    )
+def tests_of_samples(sample_ids: Sequence[int]) -> QuerySet[Test]:
+    return Test.objects.filter(sample_id__in=sample_ids).order_by("id")
 
 
-def skus_for_company(company: Company) -> QuerySet[Sku]:
-    return Sku.objects.filter(product__company=company).select_related("product").order_by("id")
+def products_for_company(company_id: int) -> QuerySet[Product]:
+    return Product.objects.filter(company_id=company_id).order_by("id")
+
+
+def skus_of_products(product_ids: Sequence[int]) -> QuerySet[Sku]:
+    return Sku.objects.filter(product_id__in=product_ids).order_by("id")
+
+
+def skus_for_company(company_id: int) -> QuerySet[Sku]:
+    return Sku.objects.filter(product__company_id=company_id).order_by("id")
 
 
 def tests_for_company(
-    company: Company,
+    company_id: int,
     *,
     status: str | None = None,
     updated_since: datetime | None = None,
 ) -> QuerySet[Test]:
-    tests = Test.objects.filter(sample__order__company=company).select_related(
-        "assay", "sample__sku__product", "sample__order"
-    )
+    """The company's tests, newest first."""
+    tests = Test.objects.filter(sample__order__company_id=company_id)
     if status:
         tests = tests.filter(status=status)
     if updated_since is not None:
         tests = tests.filter(updated_at__gte=updated_since)
     return tests.order_by("-created_at", "-id")
+
+
+def rows_with_children(parents: list[dict], name: str, children: Iterable[dict],
+                       parent_key: str) -> list[dict]:
+    """Each parent row (by its "id") with its child rows (by their `parent_key`) under
+    `name`, in the children's order."""
+    by_parent: dict = {}
+    for child in children:
+        by_parent.setdefault(child[parent_key], []).append(child)
+    for parent in parents:
+        parent[name] = by_parent.get(parent["id"], [])
+    return parents
 
 
 def order_references_check(orders: Sequence[OrderInput]

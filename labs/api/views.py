@@ -4,18 +4,25 @@ from rest_framework import generics, permissions
 from rest_framework.exceptions import NotFound
 
 from labs import selectors
+from labs.api.authentication import CompanyTokenAuthentication
 from labs.api.pagination import PagePagination
+from labs.api.schema import ISO_8601_PATTERN, LabAutoSchema
 from labs.api.serializers import (
+    LabErrorSerializer,
     LabOrderDetailSerializer,
     LabOrderSerializer,
     LabProductSerializer,
+    LabSampleSerializer,
+    LabSampleTestSerializer,
     LabSkuSerializer,
+    LabSkuSummarySerializer,
     LabTestSerializer,
 )
 from labs.models import LabOrder, Test
 from orders.api.exceptions import ApiError, exception_handler_for
 from orders.api.fields import query_datetime
 from orders.api.parsers import StorableQueryMixin
+from orders.api.renderers import FastJSONRenderer
 from orders.auth import READ_WRITE_ABILITIES, HasAbility
 
 
@@ -25,11 +32,20 @@ def render_lab_error(error: ApiError) -> dict:
 
 
 class IsCompany(permissions.BasePermission):
+    """Sets `view.company_id`: the one the token's lookup brought, else looked up."""
+
     message = "This user does not belong to a company."
 
     def has_permission(self, request, view):
-        view.company = selectors.company_for_user(request.user)
-        return view.company is not None
+        company_id = getattr(request.auth, "lab_company_id", LOOKED_UP_LATER)
+        if company_id is LOOKED_UP_LATER:  # (authenticated otherwise: look it up)
+            company = selectors.company_for_user(request.user)
+            company_id = None if company is None else company.pk
+        view.company_id = company_id
+        return company_id is not None
+
+
+LOOKED_UP_LATER = object()
 
 
 def query_choice(request, name: str, choices) -> str | None:
@@ -43,29 +59,35 @@ def query_choice(request, name: str, choices) -> str | None:
     return raw
 
 
-PAGING_PARAMETERS = [
-    OpenApiParameter("page", int, description="Page number, from 1 (default 1)."),
-    OpenApiParameter("per_page", int, description="Rows per page (default 20, at most 100)."),
-]
 UPDATED_SINCE = OpenApiParameter(
-    "updated_since", str, description="ISO 8601 time; rows updated at or after it."
+    "updated_since", str, pattern=ISO_8601_PATTERN,
+    description="An ISO 8601 date or time (`2025-11-13`, `2025-11-13T19:00:00Z`; without an "
+                "offset, UTC): the rows updated at or after it.",
 )
 
 
-def list_schema(*filters):
-    return extend_schema(parameters=[*PAGING_PARAMETERS, *filters])
-
-
 class LabAPIMixin(StorableQueryMixin):
-    """Bearer token with abilities, a company behind it, and the lab's error body."""
+    """Bearer token with abilities, a company behind it, and the lab's error body.
 
+    The views print `.values()` rows (labs.api.serializers.RowSerializer): a list's page is
+    one query, each nested list one more for the whole page."""
+
+    authentication_classes = [CompanyTokenAuthentication]
     permission_classes = [permissions.IsAuthenticated, HasAbility, IsCompany]
     required_abilities = READ_WRITE_ABILITIES
-    pagination_class = PagePagination
     not_found_label = "object"
+    error_serializer = LabErrorSerializer  # (every 4xx in the schema: its body)
+    schema = LabAutoSchema()
+    renderer_classes = [FastJSONRenderer]
 
     def get_exception_handler(self):
         return exception_handler_for(render_lab_error)
+
+    def get_queryset(self):
+        # The rows the query matches, kept for the paginator's count: the printed columns'
+        # joins (a test's assay, sample, sku, product) would only slow a count down.
+        self.matching = self.rows()
+        return self.matching.values(*self.serializer_class.columns())
 
     def get_object(self):
         pk = self.kwargs["pk"]  # an int of at most 18 digits (orders.api.converters)
@@ -73,23 +95,35 @@ class LabAPIMixin(StorableQueryMixin):
         if found is None:  # another company's row answers exactly like a missing one
             raise NotFound(f"No {self.not_found_label} with id {pk}.")
         self.check_object_permissions(self.request, found)
-        return found
+        return self.with_children([found])[0]
+
+    def paginate_queryset(self, queryset):
+        return self.with_children(super().paginate_queryset(queryset))
+
+    def with_children(self, rows: list[dict]) -> list[dict]:
+        return rows  # (a view whose rows have nested lists attaches them)
 
 
-@list_schema(
+def with_skus(products: list[dict]) -> list[dict]:
+    skus = selectors.skus_of_products([p["id"] for p in products]).values(
+        *LabSkuSummarySerializer.columns(), "product_id")
+    return selectors.rows_with_children(products, "skus", skus, "product_id")
+
+
+@extend_schema(parameters=[
     OpenApiParameter("status", str, enum=LabOrder.Status.values),
     OpenApiParameter("payment_status", str, enum=LabOrder.PaymentStatus.values),
     UPDATED_SINCE,
-)
+])
 class OrderListView(LabAPIMixin, generics.ListAPIView):
     """The company's orders, newest first; filters status, payment_status, updated_since."""
 
     serializer_class = LabOrderSerializer
-    list_root = "orders"
+    pagination_class = PagePagination.of("orders")
 
-    def get_queryset(self):
+    def rows(self):
         return selectors.orders_for_company(
-            self.company,
+            self.company_id,
             status=query_choice(self.request, "status", LabOrder.Status),
             payment_status=query_choice(self.request, "payment_status", LabOrder.PaymentStatus),
             updated_since=query_datetime(self.request, "updated_since"),
@@ -97,65 +131,86 @@ class OrderListView(LabAPIMixin, generics.ListAPIView):
 
 
 class OrderDetailView(LabAPIMixin, generics.RetrieveAPIView):
+    """The order with its samples (each with its sku and tests)."""
+
     serializer_class = LabOrderDetailSerializer
     not_found_label = "order"
 
-    def get_queryset(self):
-        return selectors.order_details_for_company(self.company)
+    def rows(self):
+        return selectors.orders_for_company(self.company_id)
+
+    def with_children(self, orders):
+        samples = list(selectors.samples_of_orders([o["id"] for o in orders]).values(
+            *LabSampleSerializer.columns(), "order_id"))
+        tests = selectors.tests_of_samples([s["id"] for s in samples]).values(
+            *LabSampleTestSerializer.columns(), "sample_id")
+        selectors.rows_with_children(samples, "tests", tests, "sample_id")
+        return selectors.rows_with_children(orders, "samples", samples, "order_id")
 
 
-@list_schema()
 class ProductListView(LabAPIMixin, generics.ListAPIView):
-    serializer_class = LabProductSerializer
-    list_root = "products"
+    """The company's products with their skus, in id order."""
 
-    def get_queryset(self):
-        return selectors.products_for_company(self.company)
+    serializer_class = LabProductSerializer
+    pagination_class = PagePagination.of("products")
+
+    def rows(self):
+        return selectors.products_for_company(self.company_id)
+
+    def with_children(self, rows):
+        return with_skus(rows)
 
 
 class ProductDetailView(LabAPIMixin, generics.RetrieveAPIView):
     serializer_class = LabProductSerializer
     not_found_label = "product"
 
-    def get_queryset(self):
-        return selectors.products_for_company(self.company)
+    def rows(self):
+        return selectors.products_for_company(self.company_id)
+
+    def with_children(self, rows):
+        return with_skus(rows)
 
 
-@list_schema()
 class SkuListView(LabAPIMixin, generics.ListAPIView):
-    serializer_class = LabSkuSerializer
-    list_root = "skus"
+    """The company's skus with their product, in id order."""
 
-    def get_queryset(self):
-        return selectors.skus_for_company(self.company)
+    serializer_class = LabSkuSerializer
+    pagination_class = PagePagination.of("skus")
+
+    def rows(self):
+        return selectors.skus_for_company(self.company_id)
 
 
 class SkuDetailView(LabAPIMixin, generics.RetrieveAPIView):
     serializer_class = LabSkuSerializer
     not_found_label = "sku"
 
-    def get_queryset(self):
-        return selectors.skus_for_company(self.company)
+    def rows(self):
+        return selectors.skus_for_company(self.company_id)
 
 
-@list_schema(OpenApiParameter("status", str, enum=Test.Status.values), UPDATED_SINCE)
+@extend_schema(parameters=[OpenApiParameter("status", str, enum=Test.Status.values),
+                           UPDATED_SINCE])
 class TestListView(LabAPIMixin, generics.ListAPIView):
     """The company's tests, newest first; filters status, updated_since."""
 
     serializer_class = LabTestSerializer
-    list_root = "tests"
+    pagination_class = PagePagination.of("tests")
 
-    def get_queryset(self):
+    def rows(self):
         return selectors.tests_for_company(
-            self.company,
+            self.company_id,
             status=query_choice(self.request, "status", Test.Status),
             updated_since=query_datetime(self.request, "updated_since"),
         )
 
 
 class TestDetailView(LabAPIMixin, generics.RetrieveAPIView):
+    """The test with its sample (and sku) and a summary of its order."""
+
     serializer_class = LabTestSerializer
     not_found_label = "test"
 
-    def get_queryset(self):
-        return selectors.tests_for_company(self.company)
+    def rows(self):
+        return selectors.tests_for_company(self.company_id)
