@@ -10,6 +10,7 @@ import pytest
 from orders.inputs import BIGINT_MAX
 from tests.commands import seed_demo
 from tests.conftest import bearer
+from tests.openapi import resolved
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +28,6 @@ def schema(django_db_blocker):
 @pytest.fixture
 def demo():
     return seed_demo("panels")
-
-
-def resolved(schema: dict, node):
-    """`node` with every $ref replaced by its component, and OpenAPI 3.0's `nullable`
-    written as JSON Schema's null type, so jsonschema can validate a body with it."""
-    if isinstance(node, list):
-        return [resolved(schema, item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return resolved(schema, schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
-    out = {key: resolved(schema, value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable"):
-        out = {"anyOf": [out, {"type": "null"}]}
-    return out
 
 
 def response_schema(schema, path, method, status):

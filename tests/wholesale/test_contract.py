@@ -9,6 +9,7 @@ import pytest
 
 from orders.inputs import BIGINT_MAX, INT_MAX
 from tests.conftest import bearer
+from tests.openapi import resolved
 from wholesale.models import Product, WholesaleOrder, WholesaleOrderLine
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +26,6 @@ def schema(django_db_blocker):
 
     with django_db_blocker.unblock():
         return json.loads(Client().get("/api/schema/?format=json").content)
-
-
-def resolved(schema: dict, node):
-    """`node` with its $refs inlined and OpenAPI 3.0's `nullable` as JSON Schema's null, for
-    jsonschema's Draft 4 (whose exclusiveMaximum is OpenAPI 3.0's boolean)."""
-    if isinstance(node, list):
-        return [resolved(schema, item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return resolved(schema, schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
-    out = {key: resolved(schema, value) for key, value in node.items() if key != "nullable"}
-    return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
 
 
 def operation(schema, path, method):
