@@ -212,7 +212,15 @@ class RuleFieldSchema(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        from restaurant.inputs import MONEY_MAX, Money, Name
+        from restaurant.inputs import (
+            MAX_LIST_LENGTH,
+            MONEY_MAX,
+            Flag,
+            Money,
+            Name,
+            Options,
+            TimeRule,
+        )
 
         field = self.target
         schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
@@ -225,6 +233,21 @@ class RuleFieldSchema(OpenApiSerializerFieldExtension):
                  else UNSIGNED_MONEY_PATTERN}],
                 "description": f"An amount (rounded half up to 4 places), at most {MONEY_MAX}"
                                + ("" if field.signed else ", not negative") + "."}
+        elif isinstance(field, Flag):
+            # Flag.parse: a boolean, 0 or 1, or their words in any case.
+            schema = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
+                                {"type": "string", "pattern": FLAG_PATTERN}],
+                      "description": 'true or false (also 1 or 0, "true", "0", ...).'}
+        elif isinstance(field, TimeRule):
+            # Django's parse_time takes these (and more); an offset is ignored: the time is
+            # the restaurant's clock. RFC 3339's `time` format would also allow a leap second.
+            schema = {"type": "string", "pattern": TIME_PATTERN,
+                      **({"description": field.help_text} if field.help_text else {})}
+        elif isinstance(field, Options):
+            # A JSONField has no type: the rule takes a list or an object.
+            schema = {"anyOf": [
+                {"type": "array", "items": {}, "maxItems": MAX_LIST_LENGTH},
+                {"type": "object", "maxProperties": MAX_LIST_LENGTH}]}
         if field.needed:
             if schema.get("type") == "string" and not schema.get("minLength"):
                 schema["minLength"] = 1
@@ -235,9 +258,57 @@ class RuleFieldSchema(OpenApiSerializerFieldExtension):
                       not {"format", "pattern", "enum"} & set(schema))
         if plain_text:
             return schema
-        return {"anyOf": [schema, {"type": "string", "enum": [""]}], "nullable": True,
-                "description": 'null or "" leave it out.'}
+        return optional(schema)
 
 
+def optional(schema: dict) -> dict:
+    """`schema`, null or "" (absent to the rules). OpenAPI 3.0 reads `nullable` only beside a
+    `type`: one type for every branch is stated beside it, otherwise each branch (one level:
+    a nested anyOf is flattened) is nullable itself."""
+    branches = schema["anyOf"] if "anyOf" in schema and "type" not in schema else [schema]
+    branches = [{key: value for key, value in branch.items() if key != "description"}
+                for branch in branches] + [{"type": "string", "enum": [""]}]
+    described = {"description": " ".join(
+        [*filter(None, [schema.get("description")]), 'null or "" leave it out.'])}
+    types = {branch.get("type") for branch in branches}
+    if len(types) == 1 and None not in types:
+        return {"anyOf": branches, "nullable": True, "type": types.pop(), **described}
+    return {"anyOf": [{**branch, "nullable": True} for branch in branches], **described}
+
+
+FLAG_PATTERN = r"^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|0|1)$"
+TIME_PATTERN = (r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+                r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
 MONEY_PATTERN = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$"
 UNSIGNED_MONEY_PATTERN = r"^\s*\+?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$"
+
+
+class CreateRulesSchema(OpenApiSerializerExtension):
+    """A create body (restaurant.inputs.OrderCreateRules and its customer and import
+    variants) with its cross-field rule: a delivery order gives an `address_id` or an
+    `address` (OrderCreateRules.validate refuses it otherwise)."""
+
+    target_class = "restaurant.inputs.OrderCreateRules"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        address = schema["properties"].get("address")
+        if address and "allOf" in address:
+            # AddressRules: null, "" and {} are no address (each branch typed, for 3.0).
+            schema["properties"]["address"] = {
+                "anyOf": [{"allOf": address["allOf"], "type": "object", "nullable": True},
+                          {"type": "object", "maxProperties": 0, "nullable": True},
+                          {"type": "string", "enum": [""], "nullable": True}],
+                "description": address.get("description", "") + ' null, "" or {} leave it out.'}
+        if direction == "request" and address and "allOf" in address:
+            schema["anyOf"] = [
+                {"properties": {"order_type": {"type": "string", "pattern": "^collection$"}},
+                 "required": ["order_type"]},
+                {"properties": {"address_id": {"type": "integer"}}, "required": ["address_id"]},
+                # (the address's component: a client generator makes no model of its own)
+                {"properties": {"address": address["allOf"][0]}, "required": ["address"]},
+            ]
+            schema["description"] = (schema.get("description", "") + "\n\nA delivery order "
+                                     "gives an address_id or an address.").strip()
+        return schema

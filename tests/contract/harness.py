@@ -56,6 +56,17 @@ OPERATION_CHECKS: dict[tuple[str, str], tuple[dict, str]] = {
         {"expected-statuses": [*POSITIVE_ALSO, "400"]}, UNKNOWN_REFERENCE.format(400)),
     ("POST /apis/customer/orders", "positive_data_acceptance"): (
         {"expected-statuses": [*POSITIVE_ALSO, "422"]}, UNKNOWN_REFERENCE.format(422)),
+    # Restaurant: an address, status, staff member, staff group, menu, customer, location or
+    # payment method named by id or code must exist (and a customer's address be theirs); a
+    # customer's token is also refused the staff fields by name (one body schema serves both
+    # principals). Both answer the document's 422.
+    ("POST /api/orders", "positive_data_acceptance"): (
+        {"expected-statuses": [*POSITIVE_ALSO, "422"]},
+        UNKNOWN_REFERENCE.format(422) + "; a customer's token may not set the staff fields"),
+    ("PATCH /api/orders/{id}", "positive_data_acceptance"): (
+        {"expected-statuses": [*POSITIVE_ALSO, "422"]}, UNKNOWN_REFERENCE.format(422)),
+    ("PUT /api/orders/{id}", "positive_data_acceptance"): (
+        {"expected-statuses": [*POSITIVE_ALSO, "422"]}, UNKNOWN_REFERENCE.format(422)),
 }
 
 

@@ -4,9 +4,10 @@ is printed, the seed's date formats, the parameters' bounds and values, the path
 document spells them; and an answer's body fits what the schema says of it."""
 
 import pytest
+from jsonschema import Draft7Validator
 
 from tests.conftest import bearer
-from tests.restaurant.test_api import JSON_API, ORDERS_URL
+from tests.restaurant.test_api import JSON_API, ORDERS_URL, errors_of, payload_with, send
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +238,75 @@ class TestAnswersTheSchemaDocuments:
         total = component(schema, "RestaurantOrderTotalInput")["properties"]
         assert total["code"]["minLength"] == 1
         assert {branch["type"] for branch in total["value"]["anyOf"]} == {"number", "string"}
+
+
+def json_schema_of(schema: dict, name: str) -> Draft7Validator:
+    """A component as JSON Schema (OpenAPI 3.0's `nullable` as a null type), its refs
+    resolved in the document, as a client's validator would read it."""
+    def converted(node):
+        if isinstance(node, list):
+            return [converted(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: converted(value) for key, value in node.items()}
+        if node.pop("nullable", False) and "type" in node:
+            node["type"] = [node["type"], "null"]
+            if "enum" in node:
+                node["enum"] = [*node["enum"], None]
+        return node
+
+    document = converted({"components": schema["components"]})
+    return Draft7Validator({**document, "$ref": f"#/components/schemas/{name}"})
+
+
+class TestTheCreateBodySchemaIsTheRules:
+    """What the create body's schema takes the rules take, and what they refuse it does not
+    take (schemathesis's positive and negative data checks)."""
+
+    def test_what_it_takes_is_created(self, client, schema, writer):
+        body = payload_with(
+            notify=0, processed="TRUE", order_time="10:30:15.5+02:00", address={},
+            order_menus=[{"id": 1, "qty": 2, "price": None, "subtotal": "",
+                          "options": {"size": "L"}}])
+        assert not list(json_schema_of(schema, "RestaurantOrderCreateInput")
+                        .iter_errors(body))
+        response = send(client, "post", ORDERS_URL, body, writer)
+        assert response.status_code == 201, response.content
+        line = response.json()["data"]["attributes"]["order_menus"][0]
+        assert (line["options"], line["price"], line["subtotal"]) == (
+            {"size": "L"}, "4.9900", "9.9800")
+
+    @pytest.mark.parametrize("changes, pointer", [
+        ({"order_type": "delivery"}, "address_id"),  # a delivery order needs an address
+        ({"order_type": "delivery", "address": {}}, "address_id"),
+        ({"order_time": "23:59:60Z"}, "order_time"),  # no leap second
+        ({"notify": 2}, "notify"),
+        ({"order_menus": [{"id": 1, "qty": 1, "options": "L"}]}, "order_menus"),
+    ])
+    def test_what_it_refuses_is_a_422(self, client, schema, writer, changes, pointer):
+        body = payload_with(**changes)
+        assert list(json_schema_of(schema, "RestaurantOrderCreateInput").iter_errors(body))
+        response = send(client, "post", ORDERS_URL, body, writer)
+        assert response.status_code == 422
+        assert errors_of(response)[0]["source"]["pointer"].startswith(
+            f"/data/attributes/{pointer}")
+
+    def test_nullable_only_beside_a_type(self, schema):
+        """OpenAPI 3.0 reads `nullable` only beside a `type` (Redocly's
+        nullable-type-sibling): an untyped `{nullable}` says nothing to a client."""
+        untyped = []
+
+        def visit(node, at):
+            if isinstance(node, dict):
+                if node.get("nullable") and "type" not in node:
+                    untyped.append(at)
+                for key, value in node.items():
+                    visit(value, f"{at}/{key}")
+            elif isinstance(node, list):
+                for index, value in enumerate(node):
+                    visit(value, f"{at}/{index}")
+
+        for name, component_schema in schema["components"]["schemas"].items():
+            if name.startswith(("Restaurant", "PatchedRestaurant")):
+                visit(component_schema, name)
+        assert untyped == []
