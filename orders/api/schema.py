@@ -3,6 +3,7 @@ DEFAULT_SCHEMA_CLASS): each path in the form its document spells it, every error
 operation can answer with the domain's error body, and the paging headers of a list; each
 operation tagged with its domain, summarized, and with its security stated (none included)."""
 
+import copy
 import re
 
 from drf_spectacular.openapi import AutoSchema
@@ -148,4 +149,31 @@ def nullable_with_type(result, generator, request, public):
                 visit(value)
 
     visit(result)
+    return result
+
+
+# The component name suffix of a body's copy per form media type (distinct_form_bodies).
+FORM_BODY_SUFFIXES = {"application/x-www-form-urlencoded": "Form",
+                      "multipart/form-data": "Multipart"}
+
+
+def distinct_form_bodies(result, generator, request, public):
+    """POSTPROCESSING_HOOKS: a body offered as JSON and as forms gets one component per
+    media type (`XForm`, `XMultipart`, copies of `X`). A client generated from the schema
+    (openapi-python-client) picks the media type by the body model's class: with one
+    model for all three it would send the body three ways at once."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            content = operation.get("requestBody", {}).get("content", {}) \
+                if isinstance(operation, dict) else {}
+            if len(content) < 2:
+                continue
+            for media_type, suffix in FORM_BODY_SUFFIXES.items():
+                ref = content.get(media_type, {}).get("schema", {}).get("$ref", "")
+                if not ref.startswith("#/components/schemas/"):
+                    continue
+                name = ref.rsplit("/", 1)[1]
+                schemas.setdefault(f"{name}{suffix}", copy.deepcopy(schemas[name]))
+                content[media_type]["schema"] = {"$ref": f"#/components/schemas/{name}{suffix}"}
     return result
