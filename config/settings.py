@@ -250,7 +250,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["orders.api.schema.documented_paths_only"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "orders.api.schema.nullable_with_type",
-                             "orders.api.schema.distinct_form_bodies"],
+                             "orders.api.schema.distinct_form_bodies",
+                             "orders.api.schema.blank_as_any_of"],
     # The id path converter (orders.api.converters): 1 to 18 ASCII digits.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}},

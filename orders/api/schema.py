@@ -177,3 +177,27 @@ def distinct_form_bodies(result, generator, request, public):
                 schemas.setdefault(f"{name}{suffix}", copy.deepcopy(schemas[name]))
                 content[media_type]["schema"] = {"$ref": f"#/components/schemas/{name}{suffix}"}
     return result
+
+
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def blank_as_any_of(result, generator, request, public):
+    """POSTPROCESSING_HOOKS: drf-spectacular writes a blank-allowed string with a pattern as
+    `oneOf: [{pattern...}, {maxLength: 0}]`; where the pattern also matches "" (an optional
+    text), "" matches both and `oneOf` refuses it, though the server takes it. "This or
+    blank" is `anyOf`."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if isinstance(branches, list) and BLANK in branches:
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result

@@ -70,6 +70,16 @@ OPERATION_CHECKS: dict[tuple[str, str], tuple[dict, str]] = {
 }
 
 
+# Findings of the stateful phase, which applies no per-operation settings, left out for a
+# documented reason: {(check, "METHOD /path"): why}. Never a whole check.
+SCENARIO_EXEMPT: dict[tuple[str, str], str] = {
+    ("ensure_resource_availability", "POST /api/v1/records/"):
+        "seen only in stateful scenarios, whose other steps may unlist the record (DELETE "
+        "/api/v1/records/{id}/merchants/{id}/: then 404 is right); a created record reads "
+        "back at once (tests/marketplace/test_read_pages.py)",
+}
+
+
 def config_for(base_url: str, token: str, max_examples: int) -> SchemathesisConfig:
     """Every check on, derandomized (fixed seed, no example database), bounded."""
     operations = [
@@ -125,6 +135,8 @@ class ContractRun:
                 if check.failure_info is None:
                     continue
                 failure = check.failure_info.failure
+                if (check.name, failure.operation or recorder.label) in SCENARIO_EXEMPT:
+                    continue
                 interaction = recorder.interactions.get(case_id)
                 status = interaction.response.status_code if interaction and interaction.response \
                     else None
