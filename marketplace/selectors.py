@@ -83,7 +83,7 @@ ORDER_PARENT_COLUMNS = {
 def _orders(orders: QuerySet[MarketplaceOrder]) -> QuerySet[MarketplaceOrder]:
     """`orders` with the parents the order object shows joined, only their shown columns:
     one query per page. The account it is scoped to is joined too: the account the token
-    loaded holds only its ids (marketplace.api.views.TOKEN_COLUMNS)."""
+    loaded holds only its ids (orders.auth.TOKEN_COLUMNS)."""
     parent_columns = [column for columns in ORDER_PARENT_COLUMNS.values() for column in columns]
     return orders.select_related(*ORDER_PARENT_COLUMNS).only(*ORDER_COLUMNS, *parent_columns)
 

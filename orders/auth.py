@@ -24,6 +24,11 @@ from orders.models import ApiToken, hash_token
 
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# What a request reads of a token and its user: the checks below, the abilities, and the
+# user's pk (a change's actor). A domain's token_queryset may fetch only these: the rest of
+# the user's row (its password hash among it) stays in the database.
+TOKEN_COLUMNS = ("user", "abilities", "last_used_at", "expires_at", "revoked_at",
+                 "user__is_active")
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

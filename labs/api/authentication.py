@@ -3,16 +3,11 @@
 from django.db.models import OuterRef
 
 from labs import selectors
-from orders.auth import BearerTokenAuthentication
+from orders.auth import TOKEN_COLUMNS, BearerTokenAuthentication
 
 # Built once: each query resolves its own copy (building it cost as much as the rest of
 # the token's lookup).
 COMPANY_ID = selectors.company_id_of_user(OuterRef("user_id"))
-# What the token's checks read (orders.auth, HasAbility): the lab API is read-only and
-# reads nothing else of the user, so the rest of both rows (a password hash among them)
-# is not fetched.
-TOKEN_COLUMNS = ["user", "abilities", "expires_at", "revoked_at", "last_used_at",
-                 "user__is_active"]
 
 
 class CompanyTokenAuthentication(BearerTokenAuthentication):

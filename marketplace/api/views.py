@@ -22,6 +22,7 @@ from orders.api.fields import query_int
 from orders.api.renderers import FastContentNegotiation, FastJSONRenderer
 from orders.auth import (
     READ_WRITE_ABILITIES,
+    TOKEN_COLUMNS,
     BearerTokenAuthentication,
     HasAbility,
     LoginRateThrottle,
@@ -80,17 +81,12 @@ class MarketplaceTokenAuthentication(BearerTokenAuthentication):
     """The Bearer token, with the user's customer and merchant accounts (their ids) loaded
     in its one query: every request needs one of them (a single principal lookup)."""
 
-    # What a request reads of the token and its user: the token's checks (orders.auth),
-    # is_active and the pk (the actor of a change); the password hash and the rest stay
-    # in the database.
-    token_columns = ("user", "abilities", "last_used_at", "expires_at", "revoked_at",
-                     "user__is_active")
     _tokens = None  # token_queryset(), built once (each filter() clones it)
 
     def token_queryset(self):
         cls = type(self)
         if cls._tokens is None:
-            cls._tokens = super().token_queryset().only(*self.token_columns).annotate(
+            cls._tokens = super().token_queryset().only(*TOKEN_COLUMNS).annotate(
                 **selectors.account_annotations())
         return cls._tokens
 

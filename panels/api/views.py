@@ -14,6 +14,7 @@ from orders.api.parsers import JSONParser, StorableQueryMixin
 from orders.api.renderers import FastContentNegotiation, FastJSONRenderer
 from orders.auth import (
     READ_WRITE_ABILITIES,
+    TOKEN_COLUMNS,
     BearerTokenAuthentication,
     HasAbility,
     LoginRateThrottle,
@@ -41,10 +42,6 @@ def render_partner_error(error: ApiError) -> dict:
     return {"errors": error.fields_only, "non-field-errors": non_field}
 
 
-# What a request reads of the token and its user (the checks below, the abilities, the
-# actor's id); the rest (the user's password hash...) stays in the database.
-TOKEN_COLUMNS = ("user_id", "abilities", "last_used_at", "expires_at", "revoked_at",
-                 "user__is_active")
 
 
 class PartnerTokenAuthentication(BearerTokenAuthentication):

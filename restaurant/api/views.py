@@ -137,9 +137,6 @@ class RestaurantTokenAuthentication(BearerTokenAuthentication):
     """The Bearer token with its user's staff member and customer, in one query: the
     permission (IsRestaurantCaller) finds the caller without another lookup."""
 
-    # Used once orders.auth.BearerTokenAuthentication reads its tokens through
-    # token_queryset() (requested: /tmp/plan/requests/restaurant.md); until then the
-    # caller costs one query of its own (selectors.caller_for_user).
     def token_queryset(self):
         return ApiToken.objects.select_related(
             "user", *(f"user__{name}" for name in selectors.PRINCIPAL_RELATIONS))
