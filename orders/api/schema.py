@@ -6,13 +6,11 @@ operation tagged with its domain, summarized, and with its security stated (none
 import copy
 import re
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
 from orders.api.converters import is_alias
-
-# The apps whose views the schema describes; an operation's tag is its domain.
-DOMAINS = ("panels", "wholesale", "marketplace", "restaurant", "labs")
 
 
 def documented_paths_only(endpoints, **kwargs):
@@ -73,7 +71,7 @@ class DomainAutoSchema(AutoSchema):
 
     def get_tags(self) -> list[str]:
         app = type(self.view).__module__.split(".", 1)[0]
-        return [app] if app in DOMAINS else super().get_tags()
+        return [app] if app in settings.DOMAIN_APPS else super().get_tags()  # its domain
 
     def get_summary(self) -> str:
         """extend_schema(summary=...) wins; otherwise the verb and the path after the API

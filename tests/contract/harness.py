@@ -9,10 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import schemathesis
+from django.conf import settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-DOMAINS = ("panels", "wholesale", "marketplace", "restaurant", "labs")
+DOMAINS = settings.DOMAIN_APPS
 
 # Marketplace operations a customer calls; every other marketplace operation is a merchant's.
 MARKETPLACE_CUSTOMER_PATHS = re.compile(
