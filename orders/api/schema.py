@@ -129,25 +129,29 @@ def nullable_with_type(result, generator, request, public):
         # NullEnum (`enum: [null]`) is the null branch: it has no type of its own.
         return {branch.get("type") for branch in branches if branch.get("enum") != [None]}
 
-    def visit(node):
-        if isinstance(node, dict):
-            if node.get("nullable") is True and "type" not in node:
-                types = branch_types(node)
-                branches = node.get("anyOf", [])
-                if len(types) == 1 and None not in types:
-                    node["type"] = types.pop()
-                elif branches and all("type" in branch for branch in branches):
-                    del node["nullable"]
-                    for branch in branches:
-                        branch["nullable"] = True
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(result)
+    for node in schema_objects(result):
+        if node.get("nullable") is True and "type" not in node:
+            types = branch_types(node)
+            branches = node.get("anyOf", [])
+            if len(types) == 1 and None not in types:
+                node["type"] = types.pop()
+            elif branches and all("type" in branch for branch in branches):
+                del node["nullable"]
+                for branch in branches:
+                    branch["nullable"] = True
     return result
+
+
+def schema_objects(node):
+    """Every object in a schema document, each before what it holds (so a change made to
+    an object as it is given is what is walked next)."""
+    if isinstance(node, dict):
+        yield node
+        for value in list(node.values()):
+            yield from schema_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schema_objects(value)
 
 
 # The component name suffix of a body's copy per form media type (distinct_form_bodies).
@@ -186,16 +190,8 @@ def blank_as_any_of(result, generator, request, public):
     text), "" matches both and `oneOf` refuses it, though the server takes it. "This or
     blank" is `anyOf`."""
 
-    def visit(node):
-        if isinstance(node, dict):
-            branches = node.get("oneOf")
-            if isinstance(branches, list) and BLANK in branches:
-                node["anyOf"] = node.pop("oneOf")
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(result)
+    for node in schema_objects(result):
+        branches = node.get("oneOf")
+        if isinstance(branches, list) and BLANK in branches:
+            node["anyOf"] = node.pop("oneOf")
     return result
